@@ -113,7 +113,19 @@ def load_rules(path: Path | None = None, inbox: Path | None = None, **overrides)
     if preset not in PRESETS:
         raise RulesError(f"规则项 preset 的值“{preset}”无效，可选：{'、'.join(PRESETS)}")
     merged = {**PRESETS[preset], **settings, "preset": preset}
+    if "budget_points" in settings and "split" not in settings:
+        merged["split"] = _scaled_split(merged)
     return _build(merged)
+
+
+def _scaled_split(settings: dict) -> tuple[tuple[str, float], ...]:
+    """The 50/30/10 principle scaled to 100 − budget_points when only the budget points were changed."""
+    base = dict(settings.get("split", Rules.split))
+    points = settings["budget_points"]
+    if isinstance(points, bool) or not isinstance(points, (int, float)):
+        return tuple(base.items())  # _build reports the bad value
+    factor = (100.0 - points) / sum(base.values())
+    return tuple((k, round(v * factor, 2)) for k, v in base.items())
 
 
 def _read_toml(path: Path) -> dict:
