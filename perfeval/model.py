@@ -151,6 +151,7 @@ class IndicatorScore:
     score: float | None  # 核定得分; None when it needs a manual score
     explanation: str  # 评分说明, e.g. "60余次 ≥ 50次，完成率120.00%，得满分10分"
     ratio: float | None = None  # 完成率 B/A where both are numbers
+    grade: str = ""  # 达成 | 部分达成 | 未达成 when scored by grade (定性, 时效)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,211 @@
+"""The command line: parse options, call the library, choose the exit code (PRODUCT.md).
+
+Exit codes: 0 all projects scored and no errors; 1 outputs written but some forms have errors;
+2 usage or configuration error; 3 nothing readable in the input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from perfeval import __version__, checks
+from perfeval.model import ERROR, INFO, WARNING, Batch
+from perfeval.rules import RulesError, load_rules
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class ConfigError(click.ClickException):
+    """A bad option or rules file: exit code 2 and a Chinese message, no traceback."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"配置错误：{self.format_message()}", err=True)
+
+
+def _help(f):
+    return click.help_option("-h", "--help", help="显示本帮助并退出")(f)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", message="perfeval %(version)s", help="显示版本并退出")
+@_help
+def main() -> None:
+    """perfeval：项目支出绩效自评批量审核、评分与报告工具。
+
+    把各项目填好的《项目支出绩效自评表》放进一个文件夹，一条命令完成读取、审核、评分，
+    生成汇总表、Word 自评报告和退回修改的标注副本。
+
+    \b
+    示例：
+      perfeval template -o 模板
+      perfeval check 收件箱/
+      perfeval run examples/seed-2021 -o output
+    """
+
+
+def _load_rules(rules_file: Path | None, inbox: Path | None = None):
+    try:
+        return load_rules(rules_file, inbox=inbox)
+    except RulesError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="模板写入的文件夹")
+@click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True, help="自评年度")
+@_help
+def template(outdir: Path, year: int) -> None:
+    """生成空白的《项目支出绩效自评表》和《单位情况》模板。
+
+    \b
+    示例：
+      perfeval template -o 模板 --year 2021
+    """
+    from perfeval.template import write_templates
+
+    for path in write_templates(outdir, year):
+        click.echo(f"已生成 {path}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="评分规则文件（TOML）；默认使用收件箱中的 perfeval.toml")
+@click.option("--year", type=click.IntRange(2000, 2100), help="评价年度（默认取单位情况或表头年度）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审核结果")
+@click.option("-q", "--quiet", is_flag=True, help="只输出合计行")
+@_help
+def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, as_json: bool, quiet: bool) -> None:
+    """只审核，不生成文件：列出每个文件的问题，退出码表示是否有错误。
+
+    \b
+    示例：
+      perfeval check 收件箱/
+      perfeval check 项目A.xlsx 项目B.xls --json
+    """
+    from perfeval.pipeline import evaluate
+    from perfeval.result_json import batch_to_dict
+
+    inbox = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+    batch = evaluate(list(paths), _load_rules(rules_file, inbox), year)
+    if as_json:
+        click.echo(json.dumps(batch_to_dict(batch), ensure_ascii=False, indent=1, default=str))
+    else:
+        if not quiet:
+            _print_issues(batch)
+        click.echo(_summary_line(batch))
+    sys.exit(_exit_code(batch))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="输出文件夹")
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="评分规则文件（TOML）；默认使用收件箱中的 perfeval.toml")
+@click.option("--year", type=click.IntRange(2000, 2100), help="评价年度（默认取单位情况或表头年度）")
+@click.option("--jobs", type=click.IntRange(1, 64), help="并行进程数（默认为 CPU 核数）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要")
+@click.option("-q", "--quiet", is_flag=True, help="不输出过程信息")
+@_help
+def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jobs: int | None,
+        as_json: bool, quiet: bool) -> None:
+    """批量处理：读取、审核、评分，生成汇总表、自评报告、退回修改副本和 result.json。
+
+    \b
+    示例：
+      perfeval run examples/seed-2021 -o output
+      perfeval run 收件箱/ -o 输出/ --rules perfeval.toml --year 2021
+    """
+    from perfeval import pipeline
+    from perfeval.result_json import totals
+
+    started = time.perf_counter()
+    rules = _load_rules(rules_file, inbox)
+    batch = pipeline.evaluate([inbox], rules, year, exclude=outdir)
+    if not batch.results:
+        _print_issues(batch)
+        click.echo("没有读到任何自评表，未生成输出。请检查文件夹中是否有填好的自评表。", err=True)
+        sys.exit(EXIT_NOTHING)
+    outputs = pipeline.write_outputs(batch, outdir)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps({"totals": totals(batch), "outputs": {
+            "summary": str(outputs.summary), "report": str(outputs.report), "result": str(outputs.result),
+            "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)}, ensure_ascii=False))
+    elif not quiet:
+        t = totals(batch)
+        read = sum(1 for f in batch.files if f.status == "已读取")
+        click.echo(f"读取文件 {read} 个，无法读取或无自评表 {len(batch.files) - read} 个；"
+                   f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
+        click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
+                   f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
+        click.echo(f"输出：{outputs.summary}、{outputs.report}、{outputs.result}"
+                   + (f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / pipeline.RETURNS_DIR}" if outputs.returns else ""))
+        click.echo(f"用时 {elapsed:.2f} 秒。")
+    sys.exit(_exit_code(batch))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="评分规则文件（TOML）")
+@_help
+def rules(rules_file: Path | None) -> None:
+    """显示生效的评分规则（预设 + 规则文件）。
+
+    \b
+    示例：
+      perfeval rules
+      perfeval rules --rules perfeval.toml
+    """
+    effective = _load_rules(rules_file, Path.cwd() if rules_file is None else None)
+    for key, value, doc in effective.describe():
+        click.echo(f"{key:<18} {value:<40} {doc}")
+
+
+@main.command("list-checks", context_settings=CONTEXT)
+@_help
+def list_checks() -> None:
+    """列出全部审核规则（编号、级别、说明）。
+
+    \b
+    示例：
+      perfeval list-checks
+    """
+    for entry in sorted(checks.REGISTRY.values(), key=lambda c: (c.code[0] != "F", c.code)):
+        click.echo(f"{entry.code}  {entry.level}  {entry.title}")
+
+
+def _print_issues(batch: Batch) -> None:
+    by_file: dict[str, list] = defaultdict(list)
+    for issue in batch.issues:
+        by_file[issue.file or "（本批）"].append(issue)
+    for file, found in by_file.items():
+        click.echo(f"\n{file}")
+        for i in found:
+            where = f"{i.sheet}!{i.cell}" if i.cell else (i.sheet or "—")
+            colour = {ERROR: "red", WARNING: "yellow"}.get(i.level)
+            click.echo("  " + click.style(f"{i.level}", fg=colour) + f"  {where:<24} {i.code}  {i.message}")
+
+
+def _summary_line(batch: Batch) -> str:
+    count = lambda level: sum(1 for i in batch.issues if i.level == level)
+    return (f"合计：文件 {len(batch.files)} 个，项目 {len(batch.results)} 个，"
+            f"错误 {count(ERROR)} 个，警告 {count(WARNING)} 个，提示 {count(INFO)} 个")
+
+
+def _exit_code(batch: Batch) -> int:
+    if not batch.results:
+        return EXIT_NOTHING
+    return EXIT_ERRORS if any(i.level == ERROR for i in batch.issues) else EXIT_OK

@@ -1,0 +1,74 @@
+"""Stage 1: find the workbooks in the inbox.
+
+Staff drop files into a folder, often one subfolder per unit. Office and WPS leave lock files
+beside open workbooks (``~$表.xlsx`` from Excel, ``.~表.xlsx`` from WPS/LibreOffice): those and
+hidden files are skipped silently; anything that is not a spreadsheet is listed once as ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
+CONFIG_NAMES = frozenset({"perfeval.toml"})
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """What the folder holds: workbooks to read (in a stable order) and files ignored."""
+
+    root: Path
+    workbooks: tuple[Path, ...]
+    ignored: tuple[Path, ...]
+
+    def relative(self, path: Path) -> str:
+        """The name users see: the path below the inbox, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+
+def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inbox:
+    """Walk the given folders (recursively) and files; ``exclude`` is a folder to leave out
+    (the output folder when it lies inside the inbox)."""
+    if isinstance(paths, Path):
+        paths = [paths]
+    root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_root(paths)
+    workbooks: list[Path] = []
+    ignored: list[Path] = []
+    for path in paths:
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in candidates:
+            if exclude is not None and _is_within(file, exclude):
+                continue
+            if _is_hidden(file.relative_to(path) if path.is_dir() else Path(file.name)):
+                continue
+            if file.suffix.lower() in SPREADSHEET_SUFFIXES:
+                workbooks.append(file)
+            elif file.name not in CONFIG_NAMES:
+                ignored.append(file)
+    return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(ignored))
+
+
+def _is_hidden(relative: Path) -> bool:
+    # "~$" is Excel's owner file, ".~lock" LibreOffice's, ".~" WPS's; dot-files are hidden on Unix.
+    return any(part.startswith((".", "~$")) for part in relative.parts)
+
+
+def _is_within(file: Path, folder: Path) -> bool:
+    try:
+        file.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _common_root(paths: list[Path]) -> Path:
+    parents = [p if p.is_dir() else p.parent for p in paths]
+    common = parents[0].resolve()
+    for parent in parents[1:]:
+        while not _is_within(parent, common) and common != common.parent:
+            common = common.parent
+    return common

@@ -1,0 +1,227 @@
+"""Stage 3: turn what was read into typed, comparable data.
+
+Amounts become 万元 (a form that says 金额单位：元 is converted, and the conversion is noted),
+指标值 are parsed by ``perfeval.values``, code prefixes are split off names, 一级指标 labels lose
+their points, and template instruction text left in a cell counts as no value (F005).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+
+from perfeval import checks
+from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
+from perfeval.reader import RawCell, RawForm, UnitSheet, normalise_label
+from perfeval.values import clean_text, is_empty, parse_amount, parse_value
+
+_CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
+_INSTRUCTION = re.compile(r"(\d+\s*字以内|请填写|请根据|对照年度目标|填写说明|如实填写|此处填写|按照.*填写)")
+_LEVEL1 = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标"}
+
+
+class _Context:
+    """Issues found while normalising one form, with its file/sheet/project filled in."""
+
+    def __init__(self, form: RawForm) -> None:
+        self.form = form
+        self.project = ""
+        self.issues: list[Issue] = []
+
+    def add(self, code: str, cell: str, message: str) -> None:
+        self.issues.append(checks.issue(code, message, file=self.form.file, sheet=self.form.sheet, cell=cell,
+                                        project=self.project))
+
+
+def split_code(text: str) -> tuple[str, str]:
+    """'219001-池州市贵池区棠溪镇人民政府' -> ('219001', '池州市贵池区棠溪镇人民政府')."""
+    m = _CODE_PREFIX.match(text)
+    if m and any(ch.isdigit() for ch in m.group(1)):
+        return m.group(1), m.group(2).strip()
+    return "", text.strip()
+
+
+def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
+    """A ``Project`` from a ``RawForm``, and the issues normalisation found (F005, B008, B011, B013)."""
+    ctx = _Context(form)
+    text = lambda key: _text(ctx, form.fields.get(key))
+    code, name = split_code(text("name"))
+    ctx.project = name
+    dept_code, department = split_code(text("department"))
+    _, implementer = split_code(text("implementer"))
+    own_code = text("code")
+    year = form.fields.get("year")
+    cells = {k: v.cell for k, v in form.fields.items() if v.cell}
+    declared = {}
+    for kind, raw in form.declared.items():
+        label = _LEVEL1.get(kind[:2], kind) if kind != "绩效指标" else kind
+        declared[label] = float(raw.value)
+        cells[f"declared:{label}"] = raw.cell
+    project = Project(
+        file=form.file, sheet=form.sheet, name=name, code=own_code or code, department=department,
+        implementer=implementer, year=year.value if year else None, goal=text("goal"),
+        achievement=text("achievement"), funds=_funds(ctx), indicators=tuple(_indicators(ctx)),
+        total_written=_amount(ctx, form.fields.get("total_score"), money=False),
+        project_type=text("project_type"), fund_use=text("fund_use"), filler=text("filler"),
+        phone=text("phone"), cells=cells, declared_points=declared,
+    )
+    return project, ctx.issues
+
+
+def _text(ctx: _Context, raw: RawCell | None) -> str:
+    if raw is None or is_empty(raw.value):
+        return ""
+    text = clean_text(raw.value)
+    if _INSTRUCTION.search(text) and len(text) < 120:
+        ctx.add("F005", raw.cell, f"单元格仍是模板的填写说明“{text[:30]}”，请替换为实际内容")
+        return ""
+    return text
+
+
+def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: bool = False) -> Amount:
+    if raw is None:
+        return Amount()
+    if raw.cell in ctx.form.uncached:
+        ctx.add("F003", raw.cell, "该单元格是公式，但没有计算结果（文件由程序生成、未在 Excel/WPS 中保存过）；"
+                                  "资金总额按各来源之和推算，执行率和得分由 perfeval 按规则计算，建议在 Excel 中打开后保存再提交")
+        return Amount(None, raw.cell, "")
+    if is_empty(raw.value):
+        return Amount(None, raw.cell, "")
+    text = clean_text(raw.value)
+    try:
+        value = parse_amount(raw.value)
+    except ValueError:
+        ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值（金额以万元为单位）")
+        return Amount(None, raw.cell, text)
+    if value is not None and money and ctx.form.amount_unit == "元":
+        value = value / 10000
+    if value is not None and percent and value > 1.5 and not isinstance(raw.value, str):
+        value = value / 100  # a rate typed as 50.34 into a cell that is not formatted as percent
+    return Amount(value, raw.cell, text)
+
+
+def _funds(ctx: _Context) -> Funds:
+    form = ctx.form
+    rows: dict[str, FundsRow] = {}
+    for kind, columns in form.funds.items():
+        rows[kind] = FundsRow(
+            form.funds_labels.get(kind, ""),
+            _amount(ctx, columns.get("initial")),
+            _amount(ctx, columns.get("budget")),
+            _amount(ctx, columns.get("actual")),
+        )
+    total = _derive_total(form, rows)
+    if form.amount_unit == "元" and form.funds:
+        ctx.add("B008", form.amount_unit_cell,
+                f"表上金额单位为“元”，已按 1 万元 = 10000 元换算为万元（如全年预算数 {total.budget.text} 元 = "
+                f"{(total.budget.value or 0):.2f} 万元），请核对")
+    if total.budget.value is None and total.initial.value is not None and "budget" not in form.funds_columns:
+        ctx.add("B013", total.initial.cell, "表中没有全年预算数栏，以年初预算数作为全年预算数计算执行率")
+    cols = form.funds.get("total", {})
+    return Funds(
+        total=total, appropriation=rows.get("appropriation"), own_level=rows.get("own_level"),
+        carryover=rows.get("carryover"), other=rows.get("other"),
+        weight=_amount(ctx, cols.get("weight"), money=False),
+        rate_written=_amount(ctx, cols.get("rate"), money=False, percent=True),
+        score_written=_amount(ctx, cols.get("score"), money=False),
+    )
+
+
+def _derive_total(form: RawForm, rows: dict[str, FundsRow]) -> FundsRow:
+    """The 年度资金总额 row, with formula cells that have no cached value derived from its parts."""
+    total = rows.get("total", FundsRow("年度资金总额"))
+    parts = [rows[k] for k in ("appropriation", "carryover", "other") if k in rows]
+    derived = {}
+    for key in ("initial", "budget", "actual"):
+        amount = getattr(total, key)
+        values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
+        if amount.value is None and amount.cell in form.uncached and values:
+            derived[key] = Amount(round(sum(values), 6), amount.cell, "")
+    return replace(total, **derived) if derived else total
+
+
+def level1_name(text: str) -> str:
+    """'产出指标(50分)' -> '产出指标'; '产出' -> '产出指标'."""
+    label = re.sub(r"[(（].*?[)）]", "", normalise_label(text))
+    return _LEVEL1.get(label[:3] if label.startswith("满意度") else label[:2], label)
+
+
+def _indicators(ctx: _Context) -> list[Indicator]:
+    found = []
+    for row in ctx.form.indicators:
+        level1 = level1_name(clean_text(row["level1"].value))
+        level2 = re.sub(r"[(（].*?[)）]", "", clean_text(row["level2"].value)).strip()
+        cost = level1 == "成本指标" or level2.startswith("成本")
+        target_raw = _combine(row, "target", "nature", "unit")
+        actual_raw = _combine(row, "actual", None, "actual_unit")
+        name_cell = row.get("name", RawCell("", ""))
+        target_text = _text(ctx, target_raw)
+        actual_text = _text(ctx, actual_raw)
+        found.append(Indicator(
+            level1=level1, level2=level2, name=_text(ctx, row.get("name")),
+            target=parse_value(target_raw.value if target_text else "", target_raw.cell, cost=cost),
+            actual=parse_value(actual_raw.value if actual_text else "", actual_raw.cell, cost=cost, actual=True),
+            weight=_amount(ctx, row.get("weight"), money=False),
+            score_written=_amount(ctx, row.get("score"), money=False),
+            deviation=_text(ctx, row.get("deviation")),
+            row=_row_of(name_cell.cell or target_raw.cell),
+            name_cell=name_cell.cell, deviation_cell=row.get("deviation", RawCell("", "")).cell,
+        ))
+    return found
+
+
+def _combine(row: dict[str, RawCell], value_key: str, nature_key: str | None, unit_key: str) -> RawCell:
+    """Sichuan-style split columns: 指标性质 | 指标值 | 度量单位 read as one value text."""
+    value = row.get(value_key, RawCell("", ""))
+    nature = row.get(nature_key) if nature_key else None
+    unit = row.get(unit_key) or (row.get("unit") if value_key == "actual" else None)
+    if (nature is None or is_empty(nature.value)) and (unit is None or is_empty(unit.value)):
+        return value
+    if is_empty(value.value):
+        return value
+    text = clean_text(value.value)
+    if nature is not None and not is_empty(nature.value):
+        text = clean_text(nature.value) + text
+    if unit is not None and not is_empty(unit.value) and not text.endswith(clean_text(unit.value)):
+        text += clean_text(unit.value)
+    return RawCell(text, value.cell)
+
+
+def _row_of(cell: str) -> int:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def unit_info(sheets: list[UnitSheet], projects: list[Project]) -> UnitInfo:
+    """The unit from its 单位情况 sheet, else inferred from the forms (the most common 实施单位)."""
+    if sheets:
+        items = sheets[0].items
+        get = lambda key: clean_text(items[key].value) if key in items and not is_empty(items[key].value) else ""
+        year_text = get("年度")
+        year_match = re.search(r"(\d{4})", year_text)
+        own = get("本级资金名称").replace("资金", "") or _own_level_from_forms(projects)
+        return UnitInfo(
+            name=get("单位名称") or _most_common(p.implementer for p in projects),
+            year=int(year_match.group(1)) if year_match else _most_common((p.year for p in projects), None),
+            department=get("主管部门") or _most_common(p.department for p in projects),
+            own_level_name=own, funds_management=get("资金使用管理情况"), evaluation_work=get("绩效评价工作情况"),
+            problems=get("存在的问题"), suggestions=get("有关建议"), other_notes=get("其他需要说明的问题"),
+            contact=get("联系人"), phone=get("联系电话"), report_date=get("报送日期"), source=sheets[0].file)
+    return UnitInfo(
+        name=_most_common(p.implementer for p in projects), year=_most_common((p.year for p in projects), None),
+        department=_most_common(p.department for p in projects), own_level_name=_own_level_from_forms(projects))
+
+
+def _own_level_from_forms(projects: list[Project]) -> str:
+    labels = [p.funds.own_level.label for p in projects if p.funds.own_level is not None]
+    for label in labels:
+        m = re.search(r"(区级|县级|市级|省级|本级)", label)
+        if m:
+            return m.group(1)
+    return "本级"
+
+
+def _most_common(values, default=""):
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else default

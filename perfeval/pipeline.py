@@ -1,0 +1,162 @@
+"""The batch, stage by stage: discover → read → normalise → score → check → write.
+
+Scoring runs before the checks because several checks compare what the unit wrote with
+perfeval's own figures (B006, T013–T015, S001); both are pure and neither depends on the order
+for anything else. Outputs are written into a temporary folder beside their final place and
+renamed when complete, so an interrupted run leaves the previous outputs intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from perfeval import __version__, checks
+from perfeval.discover import Inbox, find_workbooks
+from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult
+from perfeval.normalise import normalise_form, unit_info
+from perfeval.reader import Workbook, read_workbook
+from perfeval.rules import Rules
+from perfeval.score import score_project
+
+SUMMARY_NAME = "绩效自评汇总.xlsx"
+REPORT_NAME = "绩效自评报告.docx"
+RESULT_NAME = "result.json"
+RETURNS_DIR = "退回修改"
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run wrote its files."""
+
+    folder: Path
+    summary: Path
+    report: Path
+    result: Path
+    returns: tuple[Path, ...]
+
+
+def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: Path | None = None,
+             now: dt.datetime | None = None) -> Batch:
+    """Read, normalise, score and check every form under ``paths``; no output is written."""
+    inbox = find_workbooks(paths, exclude=exclude)
+    books = [(path, read_workbook(path, inbox.relative(path))) for path in inbox.workbooks]
+    projects, issues = normalise_books(books)
+    unit = unit_info([b.unit for _, b in books if b.unit is not None], projects)
+    year = year or unit.year
+    results = [score_project(p, rules) for p in projects]
+    results = [attach_issues(r, checks.check_project(r, rules) + checks.check_year(r.project, year)
+                             + [i for i in issues if (i.file, i.sheet) == (r.project.file, r.project.sheet)])
+               for r in results]
+    duplicates = checks.check_duplicates(projects)
+    results = [attach_issues(r, [d for d in duplicates if (d.file, d.sheet) == (r.project.file, r.project.sheet)])
+               for r in results]
+    file_issues = [i for _, b in books for i in b.issues]
+    if projects and not any(b.unit for _, b in books):
+        file_issues.append(checks.issue("U001", "未找到“单位情况”表，报告的单位情况、存在的问题等段落将根据数据生成；"
+                                                "可用 perfeval template 生成 单位情况.xlsx 填写后放入本文件夹"))
+    all_issues = tuple(order_issues(file_issues, results, inbox))
+    files = tuple(file_record(path, inbox, book) for path, book in books)
+    return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
+                 __version__, now or dt.datetime.now().replace(microsecond=0))
+
+
+def normalise_books(books: list[tuple[Path, Workbook]]) -> tuple[list[Project], list[Issue]]:
+    """Every form of every workbook as a Project, with the normaliser's issues."""
+    projects, issues = [], []
+    for _, book in books:
+        for form in book.forms:
+            project, found = normalise_form(form)
+            projects.append(project)
+            issues.extend(found)
+    return projects, issues
+
+
+def attach_issues(result: ProjectResult, issues: list[Issue]) -> ProjectResult:
+    return replace(result, issues=result.issues + tuple(issues))
+
+
+def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: Inbox) -> list[Issue]:
+    """File order first, then each file's own problems before its projects' issues."""
+    position = {inbox.relative(p): n for n, p in enumerate(inbox.workbooks)}
+    rank = {ERROR: 0, WARNING: 1, INFO: 2}
+    keyed = [((position.get(i.file, -1), 0, 0, n), i) for n, i in enumerate(file_issues)]
+    for k, r in enumerate(results):
+        for n, i in enumerate(r.issues):
+            keyed.append(((position.get(i.file, -1), 1 + k, rank.get(i.level, 3), n), i))
+    return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def file_record(path: Path, inbox: Inbox, book: Workbook) -> FileRecord:
+    status = "无法读取" if not book.readable else ("已读取" if book.forms or book.unit else "无自评表")
+    return FileRecord(path, inbox.relative(path), sha256_of(path), status, len(book.forms))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run(inbox: Path, outdir: Path, rules: Rules, year: int | None = None,
+        now: dt.datetime | None = None) -> tuple[Batch, Outputs]:
+    """The whole batch: evaluate the inbox, then write every output into ``outdir``."""
+    batch = evaluate([inbox], rules, year, exclude=outdir, now=now)
+    return batch, write_outputs(batch, outdir)
+
+
+def write_outputs(batch: Batch, outdir: Path) -> Outputs:
+    """Summary workbook, Word report, marked-up copies and result.json, each renamed into place
+    only when complete."""
+    from perfeval.result_json import write_result
+    from perfeval.summary_workbook import write_summary
+    from perfeval.word_report import write_report
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".perfeval-", dir=outdir))
+    try:
+        write_summary(batch, staging / SUMMARY_NAME)
+        write_report(batch, staging / REPORT_NAME)
+        write_result(batch, staging / RESULT_NAME)
+        returns_dir = staging / RETURNS_DIR
+        returns_dir.mkdir()
+        returned = write_returns(batch, returns_dir)
+        for name in (SUMMARY_NAME, REPORT_NAME, RESULT_NAME):
+            os.replace(staging / name, outdir / name)
+        final_returns = outdir / RETURNS_DIR
+        if final_returns.exists():
+            old = staging / ".old-returns"
+            os.replace(final_returns, old)
+        os.replace(returns_dir, final_returns)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Outputs(outdir, outdir / SUMMARY_NAME, outdir / REPORT_NAME, outdir / RESULT_NAME,
+                   tuple(final_returns / n for n in returned))
+
+
+def write_returns(batch: Batch, folder: Path) -> list[str]:
+    """A marked-up copy of every readable input with 错误 or 警告; names made unique."""
+    from perfeval.returns import MarkedCopyError, returned_name, write_marked_copy
+
+    written: list[str] = []
+    for record in batch.files:
+        issues = [i for i in batch.issues if i.file == record.name]
+        if record.status == "无法读取" or not any(i.level in (ERROR, WARNING) for i in issues):
+            continue
+        name = returned_name(record.name)
+        stem, n = name[: -len(".xlsx")], 2
+        while name in written:
+            name, n = f"{stem}({n}).xlsx", n + 1
+        try:
+            write_marked_copy(record.path, issues, folder / name)
+        except MarkedCopyError:
+            continue  # the file's own issues already say why it could not be read
+        written.append(name)
+    return written

@@ -1,0 +1,114 @@
+"""result.json: the batch as data (OUTPUTS.md §4). Keys in English snake_case, values as in the forms."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+from perfeval.model import Amount, Batch, Indicator, IndicatorScore, Issue, ProjectResult, Value
+
+
+def batch_to_dict(batch: Batch) -> dict:
+    """Everything a script needs: files, projects with every figure and score, issues, rules."""
+    return {
+        "perfeval_version": batch.version,
+        "run_time": batch.run_time.isoformat(),
+        "year": batch.year,
+        "unit": dataclasses.asdict(batch.unit),
+        "rules": {key: _plain(getattr(batch.rules, key)) for key, _, _ in batch.rules.describe()},
+        "totals": totals(batch),
+        "files": [{"name": f.name, "sha256": f.sha256, "status": f.status, "projects": f.projects}
+                  for f in batch.files],
+        "projects": [_project(r) for r in batch.results],
+        "issues": [_issue(i) for i in batch.issues],
+    }
+
+
+def totals(batch: Batch) -> dict:
+    """Batch figures: budget, spending, rate, grade counts, issue counts."""
+    budget = sum(r.project.funds.total.budget.value or r.project.funds.total.initial.value or 0.0
+                 for r in batch.results)
+    actual = sum(r.project.funds.total.actual.value or 0.0 for r in batch.results)
+    grades: dict[str, int] = {}
+    for r in batch.results:
+        key = r.grade or r.status
+        grades[key] = grades.get(key, 0) + 1
+    return {
+        "projects": len(batch.results),
+        "scored": sum(1 for r in batch.results if r.total is not None),
+        "budget": round(budget, 2),
+        "actual": round(actual, 2),
+        "rate": round(actual / budget, 6) if budget else None,
+        "grades": grades,
+        "errors": sum(1 for i in batch.issues if i.level == "错误"),
+        "warnings": sum(1 for i in batch.issues if i.level == "警告"),
+        "infos": sum(1 for i in batch.issues if i.level == "提示"),
+    }
+
+
+def write_result(batch: Batch, path: Path) -> None:
+    """Write result.json (UTF-8, Chinese kept readable)."""
+    path.write_text(json.dumps(batch_to_dict(batch), ensure_ascii=False, indent=1, default=_plain),
+                    encoding="utf-8")
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _amount(a: Amount) -> dict:
+    return {"value": a.value, "cell": a.cell, "text": a.text}
+
+
+def _value(v: Value) -> dict:
+    d = dataclasses.asdict(v)
+    d["date"] = v.date.isoformat() if v.date else None
+    d["notes"] = list(v.notes)
+    return d
+
+
+def _indicator(s: IndicatorScore) -> dict:
+    i: Indicator = s.indicator
+    return {
+        "level1": i.level1, "level2": i.level2, "name": i.name, "row": i.row,
+        "target": _value(i.target), "actual": _value(i.actual),
+        "weight": _amount(i.weight), "score_written": _amount(i.score_written),
+        "deviation": i.deviation, "method": s.method, "ratio": s.ratio, "grade": s.grade,
+        "score": s.score, "explanation": s.explanation,
+    }
+
+
+def _project(r: ProjectResult) -> dict:
+    p = r.project
+    funds = p.funds
+    rows = {"total": funds.total, "appropriation": funds.appropriation, "own_level": funds.own_level,
+            "carryover": funds.carryover, "other": funds.other}
+    return {
+        "file": p.file, "sheet": p.sheet, "name": p.name, "code": p.code, "department": p.department,
+        "implementer": p.implementer, "year": p.year, "project_type": p.project_type, "fund_use": p.fund_use,
+        "goal": p.goal, "achievement": p.achievement,
+        "funds": {
+            **{k: None if row is None else {"label": row.label, "initial": _amount(row.initial),
+                                             "budget": _amount(row.budget), "actual": _amount(row.actual)}
+               for k, row in rows.items()},
+            "weight": _amount(funds.weight), "rate_written": _amount(funds.rate_written),
+            "score_written": _amount(funds.score_written),
+        },
+        "rate": r.rate, "budget_score": r.budget_score, "budget_explanation": r.budget_explanation,
+        "indicators": [_indicator(s) for s in r.indicators],
+        "subtotals": r.subtotals, "total": r.total, "total_written": r.total_written,
+        "grade": r.grade, "status": r.status, "reason": r.reason,
+        "issues": [_issue(i) for i in r.issues],
+    }
+
+
+def _issue(i: Issue) -> dict:
+    return dataclasses.asdict(i)

@@ -1,0 +1,199 @@
+"""The reader: forms found by their labels, wherever they sit, read into Projects with their cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfeval.normalise import normalise_form
+from perfeval.reader import normalise_label, read_workbook
+from tests.forms import Ind, spec, write_spec
+
+
+def read_one(path: Path):
+    book = read_workbook(path, path.name)
+    assert len(book.forms) == 1, book.issues
+    project, issues = normalise_form(book.forms[0])
+    return project, issues
+
+
+@pytest.mark.parametrize("text,label", [
+    ("全年预算数（A）", "全年预算数"), ("执行率（B/A）", "执行率"), ("项目资金\n（万元）", "项目资金"),
+    ("产出指标(50分)", "产出指标"), ("主 管 部 门", "主管部门"), ("项目名称：", "项目名称"),
+    ("\u3000实施单位\u3000", "实施单位"), ("分值（10分）", "分值"),
+])
+def test_normalise_label(text, label):
+    assert normalise_label(text) == label
+
+
+def test_standard_form(tmp_path):
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", spec()))
+    assert issues == []
+    assert (project.name, project.department, project.implementer, project.year) == (
+        "金融监管工作经费", "长沙市开福区人民政府", "长沙市开福区金融事务中心", 2021)
+    assert project.cells["name"] == "B3"
+    f = project.funds
+    assert (f.total.initial.value, f.total.budget.value, f.total.actual.value) == (22.5, 22.5, 22.5)
+    assert (f.total.budget.cell, f.total.actual.cell) == ("D6", "E6")
+    assert f.own_level.label == "其中：区级资金" and f.appropriation.budget.value == 22.5
+    assert (f.weight.value, f.rate_written.value, f.score_written.value) == (10, 1.0, 10)
+    assert project.goal == "组织10场银企对接会。" and project.achievement == "全年共组织14场银企对接会。"
+    assert len(project.indicators) == 6
+    first = project.indicators[0]
+    assert (first.level1, first.level2, first.name, first.target.text, first.actual.text) == (
+        "产出指标", "数量指标", "大型集中宣传活动", "≥50次", "60次")
+    assert (first.target.comparator, first.target.number, first.target.unit, first.target.cell) == (">=", 50, "次", "E14")
+    assert (first.weight.value, first.score_written.value, first.row) == (20, 20, 14)
+    # 一级/二级 carried down from the merged (here: left blank) cells
+    assert project.indicators[1].level2 == "数量指标" and project.indicators[2].level1 == "产出指标"
+    assert project.indicators[5].level1 == "满意度指标"
+    assert project.total_written.value == 100
+    assert (project.code, project.project_type, project.fund_use) == ("KF2021004", "经常性", "用于金融行业监管工作")
+
+
+def test_moved_form_with_title_block_and_shifted_columns(tmp_path):
+    s = spec(title_rows=3, col_offset=2, blank_row_before_indicators=True,
+             labels={"项目名称": "项 目 名 称", "主管部门": "主管部门：", "全年预算数": "全年预算数（A）",
+                     "全年执行数": "全年执行数（B）", "执行率": "执行率（B/A）", "年度指标值": "年度指标值（A）"})
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", s))
+    assert project.name == "金融监管工作经费" and project.department == "长沙市开福区人民政府"
+    assert project.funds.total.budget.cell == "F9"
+    assert len(project.indicators) == 6 and project.indicators[0].target.cell == "G18"
+
+
+def test_synonym_labels(tmp_path):
+    s = spec(labels={"全年预算数": "调整后预算数", "全年执行数": "预算执行数", "分值": "权重", "年度指标值": "指标值",
+                     "实际完成值": "全年实际值", "偏差原因分析及改进措施": "未完成原因分析", "主管部门": "预算部门",
+                     "实施单位": "项目实施单位", "预期目标": "年初设定目标", "实际完成情况": "年度总体目标完成情况"})
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", s))
+    assert project.funds.total.budget.value == 22.5 and project.department == "长沙市开福区人民政府"
+    assert project.implementer == "长沙市开福区金融事务中心" and project.goal and project.achievement
+    assert project.indicators[0].weight.value == 20 and project.indicators[0].actual.text == "60次"
+
+
+def test_funds_without_initial_column(tmp_path):
+    s = spec(header_funds=("预算数", "执行数", "分值", "执行率", "得分"),
+             funds={"年度资金总额": (30.0, 27.0), "其中：财政拨款": (30.0, 27.0)}, rate=0.9, budget_score=9)
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", s))
+    t = project.funds.total
+    assert (t.initial.value, t.budget.value, t.actual.value) == (None, 30.0, 27.0)
+    assert project.funds.appropriation.actual.value == 27.0
+
+
+def test_only_initial_budget_falls_back_with_a_note(tmp_path):
+    s = spec(header_funds=("年初预算数", "全年执行数", "分值", "执行率", "得分"), funds={"年度资金总额": (40.0, 30.0)})
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", s))
+    assert project.funds.total.initial.value == 40.0 and project.funds.total.budget.value is None
+    assert [i.code for i in issues] == ["B013"]
+
+
+def test_amounts_in_yuan_are_converted(tmp_path):
+    s = spec(labels={"项目资金（万元）": "项目资金（元）"},
+             funds={"年度资金总额": (225000, 225000, 180000), "其中：当年财政拨款": (225000, 225000, 180000)})
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", s))
+    assert project.funds.total.budget.value == 22.5 and project.funds.total.actual.value == 18.0
+    assert [i.code for i in issues] == ["B008"]
+
+
+def test_code_prefix_on_name_is_kept_as_code(tmp_path):
+    s = spec(name="51000021R000000019951-工资性支出", code=None, department="219001-池州市贵池区棠溪镇人民政府")
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", s))
+    assert (project.code, project.name) == ("51000021R000000019951", "工资性支出")
+    assert project.department == "池州市贵池区棠溪镇人民政府"
+
+
+def test_header_points_are_declared(tmp_path):
+    inds = [Ind("产出指标(50分)", "数量指标", "a", "≥1次", "1次", 50, 50),
+            Ind("效益指标(30分)", "社会效益指标", "b", "有效", "有效", 30, 30),
+            Ind("满意度指标(10分)", "服务对象满意度指标", "c", "≥90%", "95%", 10, 10)]
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", spec(indicators=inds)))
+    assert project.declared_points == {"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0}
+    assert [i.level1 for i in project.indicators] == ["产出指标", "效益指标", "满意度指标"]
+
+
+def test_several_projects_in_one_workbook_and_other_sheets_ignored(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "本工作簿包含两个项目"
+    write_spec(tmp_path / "x", spec(sheet="项目一"), wb)
+    write_spec(tmp_path / "x", spec(sheet="项目二", name="第二个项目"), wb)
+    wb.save(tmp_path / "f.xlsx")
+    book = read_workbook(tmp_path / "f.xlsx", "f.xlsx")
+    assert [f.sheet for f in book.forms] == ["项目一", "项目二"] and book.issues == []
+
+
+def test_signature_rows_below_are_ignored(tmp_path):
+    path = write_spec(tmp_path / "f.xlsx", spec())
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.append([])
+    ws.append(["项目负责人：", "张三", "", "财务负责人：", "李四", "", "填报日期：", "2022年1月10日"])
+    wb.save(path)
+    project, _ = read_one(path)
+    assert len(project.indicators) == 6
+
+
+def test_split_target_columns(tmp_path):
+    """Sichuan-style: 指标性质 | 指标值 | 度量单位 instead of one 年度指标值 cell."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [
+        ["项目支出绩效自评表（2021年度）"],
+        ["项目名称", "乡村道路养护"], ["主管部门", "某县交通运输局", "", "实施单位", "某县公路事务中心"],
+        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
+        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+        ["产出指标", "数量指标", "养护里程", "≥", 266, "公里", 270, 50, 50],
+        ["效益指标", "社会效益指标", "通行条件", "定性", "明显改善", "", "明显改善", 30, 30],
+        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%", 92, 10, 10],
+    ]
+    for row in rows:
+        ws.append(row)
+    wb.save(tmp_path / "f.xlsx")
+    project, _ = read_one(tmp_path / "f.xlsx")
+    first = project.indicators[0]
+    assert (first.target.comparator, first.target.number, first.target.unit) == (">=", 266, "公里")
+    assert first.actual.number == 270
+    assert project.funds.total.actual.value == 95
+    assert project.indicators[2].target.unit == "%"
+
+
+def test_no_satisfaction_and_cost_as_level1(tmp_path):
+    inds = [Ind("产出指标", "数量指标", "a", "≥1次", "1次", 40, 40),
+            Ind("成本指标", "经济成本指标", "单位成本", "100元", "95元", 10, 10),
+            Ind("效益指标", "社会效益指标", "b", "有效", "有效", 40, 40)]
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", spec(indicators=inds)))
+    assert [i.level1 for i in project.indicators] == ["产出指标", "成本指标", "效益指标"]
+
+
+def test_corrupt_and_fake_files_are_reported_not_raised(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"garbage")
+    (tmp_path / "b.xlsx").write_bytes(b"%PDF-1.4 fake")
+    (tmp_path / "c.xlsx").write_bytes(b"")
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        book = read_workbook(tmp_path / name, name)
+        assert not book.forms and [i.code for i in book.issues] == ["F001"], name
+    assert "PDF" in read_workbook(tmp_path / "b.xlsx", "b.xlsx").issues[0].message
+
+
+def test_encrypted_workbook_says_so(tmp_path):
+    # Office saves password-protected .xlsx files as an OLE compound document
+    (tmp_path / "e.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    book = read_workbook(tmp_path / "e.xlsx", "e.xlsx")
+    assert book.issues[0].message == "文件已加密，请另存为未加密的工作簿"
+
+
+def test_formulas_without_cached_values_are_derived(tmp_path):
+    """A form written by a program keeps formulas with no cached value: F003, and the total derived."""
+    path = write_spec(tmp_path / "f.xlsx", spec(rate=None, budget_score=None))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["C6"], ws["D6"], ws["E6"] = "=SUM(C7,C9:C10)", "=SUM(D7,D9:D10)", "=SUM(E7,E9:E10)"
+    ws["G6"] = "=IF(D6>0,E6/D6,\"\")"
+    wb.save(path)
+    project, issues = read_one(path)
+    assert project.funds.total.budget.value == 22.5 and project.funds.total.actual.value == 22.5
+    assert project.funds.rate_written.value is None
+    assert sorted(i.cell for i in issues if i.code == "F003") == ["C6", "D6", "E6", "G6"]
