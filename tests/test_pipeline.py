@@ -1,0 +1,186 @@
+"""End to end: the CLI over real folders, outputs read back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from perfeval import checks
+from perfeval.cli import main
+from perfeval.template import describe_workbook
+from tests.forms import spec, write_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "seed-2021"
+
+SEED_FUNDS = [  # 全年预算数, 全年执行数 from the seed report's table
+    ("（公共）打击和处置非法集资专项工作经费", 81.20, 40.88),
+    ("（部门）打击和处置非法集资工作经费", 27.10, 27.10),
+    ("金融产业培育经费", 22.50, 22.50),
+    ("金融监管工作经费", 22.50, 22.50),
+    ("打非案件司法鉴定中介费", 85.50, 1.37),
+]
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    before = hashes(SEED)
+    result = CliRunner().invoke(main, ["run", str(SEED), "-o", str(out)])
+    assert hashes(SEED) == before, "inputs must never be written"
+    return result, out
+
+
+def test_seed_run_writes_every_output(seed_run):
+    result, out = seed_run
+    assert result.exit_code == 0, result.output  # warnings only: the seed forms have no 错误
+    for name in ("绩效自评汇总.xlsx", "绩效自评报告.docx", "result.json"):
+        assert (out / name).is_file()
+    assert "238.80" in result.output and "114.35" in result.output and "47.89%" in result.output
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary file left behind"
+
+
+def test_seed_summary_reproduces_the_seed_figures(seed_run):
+    _, out = seed_run
+    ws = openpyxl.load_workbook(out / "绩效自评汇总.xlsx")["项目汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows.index(next(r for r in rows if r[0] == "序号"))
+    cols = {name: k for k, name in enumerate(rows[header])}
+    body = [r for r in rows[header + 1:] if r[cols["项目名称"]]]
+    projects, total = body[:-1], body[-1]
+    assert [(r[cols["项目名称"]], r[cols["全年预算数"]], r[cols["全年执行数"]]) for r in projects] == SEED_FUNDS
+    for r in projects:
+        rate = r[cols["全年执行数"]] / r[cols["全年预算数"]]
+        assert r[cols["执行率"]] == pytest.approx(rate)
+        assert r[cols["预算执行得分"]] == round(10 * min(rate, 1) + 1e-9, 2)
+    assert [r[cols["预算执行得分"]] for r in projects] == [5.03, 10, 10, 10, 0.16]
+    assert total[cols["项目名称"]] == "合计"
+    assert (round(total[cols["全年预算数"]], 2), round(total[cols["全年执行数"]], 2)) == (238.80, 114.35)
+    assert f"{total[cols['执行率']]:.2%}" == "47.89%"
+
+
+def test_seed_report_has_the_outline_and_figures(seed_run):
+    _, out = seed_run
+    document = docx.Document(out / "绩效自评报告.docx")
+    text = "\n".join(p.text for p in document.paragraphs)
+    for heading in ("一、项目支出基本情况", "（一）项目支出资金概况", "（二）项目绩效目标情况", "（三）资金使用管理情况",
+                    "二、绩效评价工作情况", "三、项目支出主要绩效", "四、存在的问题", "五、有关建议", "六、其他需要说明的问题"):
+        assert heading in text
+    assert "238.80万元" in text and "114.35万元" in text and "47.89%" in text
+    table_text = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "81.20" in table_text and "40.88" in table_text and "合计" in table_text
+
+
+def test_seed_result_json(seed_run):
+    _, out = seed_run
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert data["totals"]["budget"] == 238.80 and data["totals"]["actual"] == 114.35
+    first = data["projects"][0]
+    assert first["budget_score"] == 5.03 and first["funds"]["total"]["budget"]["cell"] == "D6"
+    assert first["indicators"][0]["explanation"]
+    assert {f["status"] for f in data["files"]} == {"已读取"} and len(data["files"][0]["sha256"]) == 64
+
+
+def test_seed_marked_up_copies(seed_run):
+    _, out = seed_run
+    copies = sorted(p.name for p in (out / "退回修改").iterdir())
+    assert "05_打非案件司法鉴定中介费_审核意见.xlsx" in copies
+    wb = openpyxl.load_workbook(out / "退回修改" / "05_打非案件司法鉴定中介费_审核意见.xlsx")
+    assert wb.sheetnames[0] == "审核意见"
+
+
+def test_bad_files_fail_soft(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    (inbox / "损坏.xlsx").write_bytes(b"PK\x03\x04broken")
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "会议记录"
+    wb.save(inbox / "无关表格.xlsx")
+    (inbox / "~$01_公共打击和处置非法集资专项工作经费.xlsx").write_bytes(b"lock")
+    (inbox / "说明.txt").write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    assert len(data["projects"]) == 5
+    codes = {(i["file"], i["code"]) for i in data["issues"]}
+    assert ("损坏.xlsx", "F001") in codes and ("无关表格.xlsx", "F002") in codes
+    assert not any("~$" in f["name"] for f in data["files"])
+
+
+def test_clean_inbox_exits_zero(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_spec(inbox / "表.xlsx", spec())
+    shutil.copy(SEED / "单位情况.xlsx", inbox)
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+
+
+def test_nothing_readable_exits_three(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"junk")
+    result = CliRunner().invoke(main, ["run", str(tmp_path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert not (tmp_path / "out" / "绩效自评汇总.xlsx").exists()
+
+
+def test_bad_rules_file_exits_two(tmp_path):
+    rules = tmp_path / "r.toml"
+    rules.write_text("[rules]\nreverse_mode = 'x'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(SEED), "-o", str(tmp_path / "out"), "--rules", str(rules)])
+    assert result.exit_code == 2 and "reverse_mode" in result.output
+
+
+def test_check_command_groups_by_file(tmp_path):
+    result = CliRunner().invoke(main, ["check", str(SEED)])
+    assert result.exit_code == 0
+    assert "05_打非案件司法鉴定中介费.xlsx" in result.output and "B005" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("合计：文件 6 个，项目 5 个")
+    as_json = CliRunner().invoke(main, ["check", str(SEED), "--json"])
+    assert json.loads(as_json.output)["totals"]["projects"] == 5
+
+
+def test_template_command_writes_the_committed_templates(tmp_path):
+    result = CliRunner().invoke(main, ["template", "-o", str(tmp_path)])
+    assert result.exit_code == 0
+    for name in ("项目支出绩效自评表.xlsx", "单位情况.xlsx"):
+        assert describe_workbook(tmp_path / name) == describe_workbook(ROOT / "input_templates" / name)
+
+
+def test_blank_template_is_read_as_a_form(tmp_path):
+    CliRunner().invoke(main, ["template", "-o", str(tmp_path)])
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "项目支出绩效自评表.xlsx")])
+    assert "P001" in result.output and "T001" in result.output
+
+
+def test_rules_and_list_checks_commands():
+    rules = CliRunner().invoke(main, ["rules"])
+    assert rules.exit_code == 0 and "caiyu-2020" in rules.output and "over_ratio" in rules.output
+    listing = CliRunner().invoke(main, ["list-checks"])
+    assert listing.exit_code == 0
+    for code in checks.REGISTRY:
+        assert code in listing.output
+
+
+@pytest.mark.parametrize("command", ["template", "check", "run", "rules", "list-checks"])
+def test_every_command_has_chinese_help_with_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "示例" in result.output
+
+
+def test_python_dash_m(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "perfeval", "list-checks"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "B001" in done.stdout
