@@ -16,7 +16,9 @@ import click
 
 from perfeval import __version__, checks
 from perfeval.model import ERROR, INFO, WARNING, Batch
+from perfeval.pipeline import Progress
 from perfeval.rules import RulesError, load_rules
+from perfeval.workers import default_jobs
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 
@@ -115,7 +117,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, as
 @click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="评分规则文件（TOML）；默认使用收件箱中的 perfeval.toml")
 @click.option("--year", type=click.IntRange(2000, 2100), help="评价年度（默认取单位情况或表头年度）")
-@click.option("--jobs", type=click.IntRange(1, 64), help="并行进程数（默认为 CPU 核数）")
+@click.option("--jobs", type=click.IntRange(1, 64), help="读取和生成退回修改副本的并行进程数（默认为 CPU 核数）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出运行摘要")
 @click.option("-q", "--quiet", is_flag=True, help="不输出过程信息")
 @_help
@@ -133,12 +135,15 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
 
     started = time.perf_counter()
     rules = _load_rules(rules_file, inbox)
-    batch = pipeline.evaluate([inbox], rules, year, exclude=outdir)
-    if not batch.results:
-        _print_issues(batch)
-        click.echo("没有读到任何自评表，未生成输出。请检查文件夹中是否有填好的自评表。", err=True)
-        sys.exit(EXIT_NOTHING)
-    outputs = pipeline.write_outputs(batch, outdir)
+    jobs = jobs or default_jobs()
+    with _progress(quiet or as_json) as progress:
+        batch = pipeline.evaluate([inbox], rules, year, exclude=outdir, jobs=jobs, progress=progress)
+        if not batch.results:
+            progress.finish()
+            _print_issues(batch)
+            click.echo("没有读到任何自评表，未生成输出。请检查文件夹中是否有填好的自评表。", err=True)
+            sys.exit(EXIT_NOTHING)
+        outputs = pipeline.write_outputs(batch, outdir, jobs, progress)
     elapsed = time.perf_counter() - started
     if as_json:
         click.echo(json.dumps({"totals": totals(batch), "outputs": {
@@ -185,6 +190,42 @@ def list_checks() -> None:
     """
     for entry in sorted(checks.REGISTRY.values(), key=lambda c: (c.code[0] != "F", c.code)):
         click.echo(f"{entry.code}  {entry.level}  {entry.title}")
+
+
+class _Bar(Progress):
+    """A progress bar on the terminal for batches of more than a few files."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+
+    def start(self, label: str, total: int) -> None:
+        self.finish()
+        if self.enabled and total > PROGRESS_FROM:
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def advance(self, steps: int) -> None:
+        if self.bar is not None:
+            self.bar.update(steps)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> "_Bar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
+
+
+PROGRESS_FROM = 5  # files
+
+
+def _progress(silent: bool) -> _Bar:
+    return _Bar(not silent and sys.stdout.isatty())
 
 
 def _print_issues(batch: Batch) -> None:

@@ -23,6 +23,7 @@ from perfeval.normalise import normalise_form, unit_info
 from perfeval.reader import Workbook, read_workbook
 from perfeval.rules import Rules
 from perfeval.score import score_project
+from perfeval.workers import map_isolated
 
 SUMMARY_NAME = "绩效自评汇总.xlsx"
 REPORT_NAME = "绩效自评报告.docx"
@@ -42,10 +43,13 @@ class Outputs:
 
 
 def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: Path | None = None,
-             now: dt.datetime | None = None) -> Batch:
-    """Read, normalise, score and check every form under ``paths``; no output is written."""
+             now: dt.datetime | None = None, jobs: int = 0, progress: Progress | None = None) -> Batch:
+    """Read, normalise, score and check every form under ``paths``; no output is written.
+    ``jobs`` worker processes read the files (0: read in this process, without isolation)."""
     inbox = find_workbooks(paths, exclude=exclude)
-    books = [(path, read_workbook(path, inbox.relative(path))) for path in inbox.workbooks]
+    if progress:
+        progress.start("读取", len(inbox.workbooks))
+    books = list(zip(inbox.workbooks, read_all(inbox, jobs, progress)))
     projects, issues = normalise_books(books)
     unit = unit_info([b.unit for _, b in books if b.unit is not None], projects)
     year = year or unit.year
@@ -64,6 +68,41 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     files = tuple(file_record(path, inbox, book) for path, book in books)
     return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
                  __version__, now or dt.datetime.now().replace(microsecond=0))
+
+
+def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Workbook]:
+    """Every workbook of the inbox read, in order; in isolated workers when ``jobs`` > 0."""
+    tasks = [(path, inbox.relative(path)) for path in inbox.workbooks]
+    if jobs <= 0:
+        books = []
+        for task in tasks:
+            books.append(read_task(task))
+            if progress:
+                progress.advance(1)
+        return books
+    return map_isolated(read_task, tasks, jobs, read_failed, progress.advance if progress else None)
+
+
+def read_task(task: tuple[Path, str]) -> Workbook:
+    """One file, in a worker."""
+    return read_workbook(*task)
+
+
+def read_failed(task: tuple[Path, str], reason: str) -> Workbook:
+    """What a file whose reader crashed or stalled becomes: an F007 issue, the batch goes on."""
+    why = "读取超时" if reason == "timeout" else "读取时解析程序异常退出（内存不足或文件异常）"
+    message = f"{why}，文件可能过大、已损坏或含有异常内容，已跳过；请在 Excel 中打开后另存再提交"
+    return Workbook(task[1], issues=[checks.issue("F007", message, file=task[1])], readable=False)
+
+
+class Progress:
+    """What a stage reports as it goes; the command line draws it, the library only calls it."""
+
+    def start(self, label: str, total: int) -> None:
+        """A stage of ``total`` steps begins."""
+
+    def advance(self, steps: int) -> None:
+        """``steps`` more are done."""
 
 
 def normalise_books(books: list[tuple[Path, Workbook]]) -> tuple[list[Project], list[Issue]]:
@@ -105,14 +144,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run(inbox: Path, outdir: Path, rules: Rules, year: int | None = None,
-        now: dt.datetime | None = None) -> tuple[Batch, Outputs]:
+def run(inbox: Path, outdir: Path, rules: Rules, year: int | None = None, now: dt.datetime | None = None,
+        jobs: int = 0, progress: Progress | None = None) -> tuple[Batch, Outputs]:
     """The whole batch: evaluate the inbox, then write every output into ``outdir``."""
-    batch = evaluate([inbox], rules, year, exclude=outdir, now=now)
-    return batch, write_outputs(batch, outdir)
+    batch = evaluate([inbox], rules, year, exclude=outdir, now=now, jobs=jobs, progress=progress)
+    return batch, write_outputs(batch, outdir, jobs, progress)
 
 
-def write_outputs(batch: Batch, outdir: Path) -> Outputs:
+def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress | None = None) -> Outputs:
     """Summary workbook, Word report, marked-up copies and result.json, each renamed into place
     only when complete."""
     from perfeval.result_json import write_result
@@ -127,7 +166,8 @@ def write_outputs(batch: Batch, outdir: Path) -> Outputs:
         write_result(batch, staging / RESULT_NAME)
         returns_dir = staging / RETURNS_DIR
         returns_dir.mkdir()
-        returned = write_returns(batch, returns_dir)
+        returned = write_returns(batch, returns_dir, jobs, progress)
+        _share(staging)
         for name in (SUMMARY_NAME, REPORT_NAME, RESULT_NAME):
             os.replace(staging / name, outdir / name)
         final_returns = outdir / RETURNS_DIR
@@ -141,22 +181,54 @@ def write_outputs(batch: Batch, outdir: Path) -> Outputs:
                    tuple(final_returns / n for n in returned))
 
 
-def write_returns(batch: Batch, folder: Path) -> list[str]:
-    """A marked-up copy of every readable input with 错误 or 警告; names made unique."""
-    from perfeval.returns import MarkedCopyError, returned_name, write_marked_copy
+def _share(folder: Path) -> None:
+    """Temporary files are created private (0600); outputs get the user's normal permissions."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in folder.rglob("*"):
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
-    written: list[str] = []
+
+def write_returns(batch: Batch, folder: Path, jobs: int = 0, progress: Progress | None = None) -> list[str]:
+    """A marked-up copy of every readable input with 错误 or 警告; names made unique."""
+    from perfeval.returns import returned_name
+
+    by_file: dict[str, list[Issue]] = {}
+    for issue in batch.issues:
+        by_file.setdefault(issue.file, []).append(issue)
+    tasks, names = [], set()
     for record in batch.files:
-        issues = [i for i in batch.issues if i.file == record.name]
+        issues = by_file.get(record.name, [])
         if record.status == "无法读取" or not any(i.level in (ERROR, WARNING) for i in issues):
             continue
         name = returned_name(record.name)
         stem, n = name[: -len(".xlsx")], 2
-        while name in written:
+        while name in names:
             name, n = f"{stem}({n}).xlsx", n + 1
-        try:
-            write_marked_copy(record.path, issues, folder / name)
-        except MarkedCopyError:
-            continue  # the file's own issues already say why it could not be read
-        written.append(name)
-    return written
+        names.add(name)
+        tasks.append((record.path, tuple(issues), folder / name))
+    if progress:
+        progress.start("退回修改", len(tasks))
+    if jobs <= 0:
+        done = []
+        for task in tasks:
+            done.append(copy_task(task))
+            if progress:
+                progress.advance(1)
+    else:
+        done = map_isolated(copy_task, tasks, jobs, lambda task, reason: "",
+                            progress.advance if progress else None)
+    return [name for name in done if name]
+
+
+def copy_task(task: tuple[Path, tuple[Issue, ...], Path]) -> str:
+    """One marked-up copy, in a worker; the copy's name, or "" when the source could not be copied
+    (the file's own issues already say why)."""
+    from perfeval.returns import MarkedCopyError, write_marked_copy
+
+    source, issues, dest = task
+    try:
+        write_marked_copy(source, issues, dest)
+    except MarkedCopyError:
+        return ""
+    return dest.name

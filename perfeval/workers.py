@@ -1,0 +1,161 @@
+"""Per-file work in isolated worker processes: reading the forms and writing the marked-up copies.
+
+Readers are native code: python-calamine aborts the whole process (SIGABRT, which no try/except
+catches) when a file makes it allocate too much, and a malformed file could hang a parser. So each
+file is handled in a worker process with a memory limit, and a worker that dies or stalls costs
+its file, not the batch: the files it might have been working on are re-run one by one in a fresh
+worker, which pins the culprit down; every other file goes on in a new pool. Results come back in
+input order, so ``--jobs 4`` gives exactly what ``--jobs 1`` gives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MEMORY_HEADROOM = 1 << 30  # bytes a worker may map beyond what it had when it started
+FILE_TIMEOUT = 30.0  # seconds without any result before the running files are suspected
+CHUNK = 8
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_progress = None  # in a worker: the shared per-item state array (0 waiting, 1 started, 2 finished)
+
+
+def _start_worker(headroom: int, states) -> None:
+    global _progress
+    _progress = states
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = mapped + headroom
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):
+        pass  # no RLIMIT_AS here (Windows, macOS): the process isolation still holds
+
+
+def _run_chunk(func: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[R]:
+    values = []
+    for index, item in chunk:
+        _progress[index] = 1
+        values.append(func(item))
+        _progress[index] = 2
+    return values
+
+
+def _context():
+    # forkserver: workers start from a small clean process (not a copy of the caller, which may hold
+    # large libraries), fast after the first; spawn where there is no fork.
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["perfeval.pipeline"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class _Pool:
+    """A ProcessPoolExecutor whose workers record which item they are on, and that can be killed."""
+
+    def __init__(self, jobs: int, states) -> None:
+        self.states = states
+        self.executor = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker,
+                                            initargs=(MEMORY_HEADROOM, states))
+
+    def in_flight(self, indices) -> set[int]:
+        return {i for i in indices if self.states[i] == 1}
+
+    def kill(self) -> None:
+        for process in list((self.executor._processes or {}).values()):  # no public API for this
+            process.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
+                 on_failure: Callable[[T, str], R], progress: Callable[[int], None] | None = None,
+                 timeout: float = FILE_TIMEOUT) -> list[R]:
+    """``func(item)`` for every item, in worker processes; ``on_failure(item, reason)`` stands in for an
+    item whose worker crashed ("crash") or stalled ("timeout"). ``func`` must be a module-level function
+    that never raises for a bad input (it turns problems into results)."""
+    jobs = max(1, min(jobs, -(-len(items) // CHUNK)))  # no idle workers for a small batch
+    states = _context().Array("b", max(1, len(items)), lock=False)
+    results: dict[int, R] = {}
+    todo = list(range(len(items)))
+    while todo:
+        suspects, reason = _run_pool(func, items, todo, jobs, states, results, progress, timeout)
+        if reason and not suspects:  # the pool broke before any item started: try the next chunk alone
+            suspects = set([i for i in todo if i not in results][:CHUNK])
+        for index in sorted(suspects):
+            results[index] = _run_alone(func, index, items[index], states, on_failure, timeout, reason)
+            if progress:
+                progress(1)
+        todo = [i for i in todo if i not in results]
+    return [results[i] for i in range(len(items))]
+
+
+def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tuple[set[int], str]:
+    """Run ``todo`` in chunks; when a worker dies or stalls, return the items that were in flight."""
+    pool = _Pool(jobs, states)
+    chunks: dict[Future, list[int]] = {}
+    try:
+        for start in range(0, len(todo), CHUNK):
+            indices = todo[start:start + CHUNK]
+            chunks[pool.executor.submit(_run_chunk, func, [(i, items[i]) for i in indices])] = indices
+        pending = set(chunks)
+        while pending:
+            done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done:
+                suspects = pool.in_flight(todo)
+                pool.kill()
+                return suspects, "timeout"
+            for future in done:
+                try:
+                    values = future.result()
+                except BrokenProcessPool:
+                    suspects = pool.in_flight(todo)
+                    pool.kill()
+                    return suspects, "crash"
+                for index, value in zip(chunks[future], values):
+                    results[index] = value
+                if progress:
+                    progress(len(values))
+        return set(), ""
+    finally:
+        pool.close()
+
+
+def _run_alone(func, index, item, states, on_failure, timeout, reason):
+    """One suspect in a fresh single worker: its own result, or ``on_failure`` when it fails again."""
+    states[index] = 0
+    pool = _Pool(1, states)
+    try:
+        future = pool.executor.submit(_run_chunk, func, [(index, item)])
+        done, _ = wait({future}, timeout=timeout)
+        if not done:
+            pool.kill()
+            return on_failure(item, "timeout")
+        try:
+            return future.result()[0]
+        except BrokenProcessPool:
+            return on_failure(item, "crash")
+    finally:
+        pool.close()

@@ -1,0 +1,44 @@
+"""Isolation: a worker that crashes natively, stalls or runs out of memory costs its item, not the batch."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from perfeval.workers import map_isolated
+
+
+def square_or_misbehave(n: int) -> int:
+    if n == 13:
+        os.abort()  # what python-calamine does on a huge allocation: no try/except catches it
+    if n == 21:
+        time.sleep(60)
+    if n == 34:
+        try:
+            bytearray(4 << 30)  # beyond the worker's memory limit
+        except MemoryError:
+            return -34
+    return n * n
+
+
+def failed(n: int, reason: str) -> int:
+    return {"crash": -1, "timeout": -2}[reason]
+
+
+def test_results_in_order_and_each_failure_costs_one_item():
+    items = list(range(40))
+    results = map_isolated(square_or_misbehave, items, jobs=2, on_failure=failed, timeout=3)
+    expected = [n * n for n in items]
+    expected[13], expected[21], expected[34] = -1, -2, -34
+    assert results == expected
+
+
+def test_jobs_do_not_change_results():
+    items = [n for n in range(30) if n not in (13, 21)]
+    one = map_isolated(square_or_misbehave, items, jobs=1, on_failure=failed)
+    four = map_isolated(square_or_misbehave, items, jobs=4, on_failure=failed)
+    assert one == four == [n * n if n != 34 else -34 for n in items]
+
+
+def test_empty_input():
+    assert map_isolated(square_or_misbehave, [], jobs=2, on_failure=failed) == []
