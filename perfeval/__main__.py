@@ -1,5 +1,5 @@
 """``python -m perfeval`` runs the command line."""
 
-from perfeval.cli import main
+from perfeval.cli import run_main
 
-main()
+run_main()

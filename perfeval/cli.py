@@ -228,6 +228,15 @@ def _progress(silent: bool) -> _Bar:
     return _Bar(not silent and sys.stdout.isatty())
 
 
+def run_main() -> None:
+    """The console script: Ctrl-C ends the run cleanly, leaving the previous outputs as they were."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        click.echo("\n已中断：之前的输出保持不变，没有写入不完整的文件。", err=True)
+        sys.exit(130)
+
+
 def _print_issues(batch: Batch) -> None:
     by_file: dict[str, list] = defaultdict(list)
     for issue in batch.issues:

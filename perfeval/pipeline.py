@@ -159,7 +159,8 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     from perfeval.word_report import write_report
 
     outdir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".perfeval-", dir=outdir))
+    remove_stale_staging(outdir)
+    staging = Path(tempfile.mkdtemp(prefix=f".perfeval-{os.getpid()}-", dir=outdir))
     try:
         write_summary(batch, staging / SUMMARY_NAME)
         write_report(batch, staging / REPORT_NAME)
@@ -179,6 +180,26 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
         shutil.rmtree(staging, ignore_errors=True)
     return Outputs(outdir, outdir / SUMMARY_NAME, outdir / REPORT_NAME, outdir / RESULT_NAME,
                    tuple(final_returns / n for n in returned))
+
+
+def remove_stale_staging(outdir: Path) -> None:
+    """Staging folders left by a run that was killed (its process is gone) are removed."""
+    for folder in outdir.glob(".perfeval-*"):
+        parts = folder.name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _share(folder: Path) -> None:
