@@ -147,7 +147,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
     elapsed = time.perf_counter() - started
     if as_json:
         click.echo(json.dumps({"totals": totals(batch), "outputs": {
-            "summary": str(outputs.summary), "report": str(outputs.report), "result": str(outputs.result),
+            "summary": str(outputs.summary), "reports": [str(p) for p in outputs.reports], "result": str(outputs.result),
             "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)}, ensure_ascii=False))
     elif not quiet:
         t = totals(batch)
@@ -156,7 +156,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
                    f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
         click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
                    f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
-        click.echo(f"输出：{outputs.summary}、{outputs.report}、{outputs.result}"
+        click.echo(f"输出：{outputs.summary}、{'、'.join(str(p) for p in outputs.reports)}、{outputs.result}"
                    + (f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / pipeline.RETURNS_DIR}" if outputs.returns else ""))
         click.echo(f"用时 {elapsed:.2f} 秒。")
     sys.exit(_exit_code(batch))

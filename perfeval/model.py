@@ -140,6 +140,7 @@ class Project:
     phone: str = ""
     cells: dict[str, str] = field(default_factory=dict)  # field name -> A1 (name, department, ...)
     declared_points: dict[str, float] = field(default_factory=dict)  # "产出指标": 50 from "产出指标(50分)"
+    unit: str = ""  # the reporting unit the project belongs to (perfeval.units), "" until assigned
 
 
 @dataclass(frozen=True)
@@ -228,3 +229,18 @@ class Batch:
     year: int | None
     version: str
     run_time: dt.datetime
+    units: tuple[UnitInfo, ...] = ()  # every reporting unit, when the batch holds more than one
+
+    @property
+    def multi_unit(self) -> bool:
+        return len(self.units) > 1
+
+    def for_unit(self, name: str) -> Batch:
+        """The part of the batch that belongs to one unit: its projects, its files' issues, its 单位情况."""
+        results = tuple(r for r in self.results if r.project.unit == name)
+        unit = next((u for u in self.units if u.name == name), UnitInfo(name=name, year=self.year))
+        files = {r.project.file for r in results} | {unit.source}
+        # a batch-level issue (no file) concerns a unit when it names it
+        issues = tuple(i for i in self.issues if i.file in files or (not i.file and name in i.message))
+        return Batch(results, tuple(f for f in self.files if f.name in files), issues, unit, self.rules,
+                     self.year, self.version, self.run_time, (unit,))

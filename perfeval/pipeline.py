@@ -18,11 +18,12 @@ from pathlib import Path
 
 from perfeval import __version__, checks
 from perfeval.discover import Inbox, find_workbooks
-from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult
-from perfeval.normalise import normalise_form, unit_info
+from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
+from perfeval.normalise import normalise_form
 from perfeval.reader import Workbook, read_workbook
 from perfeval.rules import Rules
 from perfeval.score import score_project
+from perfeval.units import assign_units
 from perfeval.workers import map_isolated
 
 SUMMARY_NAME = "绩效自评汇总.xlsx"
@@ -37,7 +38,7 @@ class Outputs:
 
     folder: Path
     summary: Path
-    report: Path
+    reports: tuple[Path, ...]  # 绩效自评报告.docx, or one <单位名称>绩效自评报告.docx per unit
     result: Path
     returns: tuple[Path, ...]
 
@@ -51,7 +52,8 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
         progress.start("读取", len(inbox.workbooks))
     books = list(zip(inbox.workbooks, read_all(inbox, jobs, progress)))
     projects, issues = normalise_books(books)
-    unit = unit_info([b.unit for _, b in books if b.unit is not None], projects)
+    projects, units = assign_units(projects, [b.unit for _, b in books if b.unit is not None])
+    unit = units[0] if len(units) == 1 else combined_unit(units)
     year = year or unit.year
     results = [score_project(p, rules) for p in projects]
     results = [attach_issues(r, checks.check_project(r, rules) + checks.check_year(r.project, year)
@@ -60,14 +62,27 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     duplicates = checks.check_duplicates(projects)
     results = [attach_issues(r, [d for d in duplicates if (d.file, d.sheet) == (r.project.file, r.project.sheet)])
                for r in results]
-    file_issues = [i for _, b in books for i in b.issues]
-    if projects and not any(b.unit for _, b in books):
-        file_issues.append(checks.issue("U001", "未找到“单位情况”表，报告的单位情况、存在的问题等段落将根据数据生成；"
-                                                "可用 perfeval template 生成 单位情况.xlsx 填写后放入本文件夹"))
+    file_issues = [i for _, b in books for i in b.issues] + missing_unit_sheets(units)
     all_issues = tuple(order_issues(file_issues, results, inbox))
     files = tuple(file_record(path, inbox, book) for path, book in books)
+    units = tuple(replace(u, year=u.year or year) for u in units)
     return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
-                 __version__, now or dt.datetime.now().replace(microsecond=0))
+                 __version__, now or dt.datetime.now().replace(microsecond=0), units)
+
+
+def combined_unit(units: list[UnitInfo]) -> UnitInfo:
+    """The batch's heading for several units: their common 主管部门 (the bureau's view)."""
+    departments = {u.department for u in units if u.department}
+    years = [u.year for u in units if u.year]
+    name = departments.pop() if len(departments) == 1 else "各单位"
+    return UnitInfo(name=name, year=max(set(years), key=years.count) if years else None)
+
+
+def missing_unit_sheets(units: list[UnitInfo]) -> list[Issue]:
+    """U001 for every unit without a 单位情况 sheet."""
+    return [checks.issue("U001", f"单位“{u.name}”未提供“单位情况”表，报告的单位情况、存在的问题等段落将根据数据生成；"
+                                 "可用 perfeval template 生成 单位情况.xlsx 填写后放入该单位的文件夹")
+            for u in units if not u.source]
 
 
 def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Workbook]:
@@ -163,13 +178,15 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     staging = Path(tempfile.mkdtemp(prefix=f".perfeval-{os.getpid()}-", dir=outdir))
     try:
         write_summary(batch, staging / SUMMARY_NAME)
-        write_report(batch, staging / REPORT_NAME)
+        reports = report_names(batch)
+        for unit, name in reports.items():
+            write_report(batch.for_unit(unit) if batch.multi_unit else batch, staging / name)
         write_result(batch, staging / RESULT_NAME)
         returns_dir = staging / RETURNS_DIR
         returns_dir.mkdir()
         returned = write_returns(batch, returns_dir, jobs, progress)
         _share(staging)
-        for name in (SUMMARY_NAME, REPORT_NAME, RESULT_NAME):
+        for name in (SUMMARY_NAME, *reports.values(), RESULT_NAME):
             os.replace(staging / name, outdir / name)
         final_returns = outdir / RETURNS_DIR
         if final_returns.exists():
@@ -178,8 +195,23 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
         os.replace(returns_dir, final_returns)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return Outputs(outdir, outdir / SUMMARY_NAME, outdir / REPORT_NAME, outdir / RESULT_NAME,
-                   tuple(final_returns / n for n in returned))
+    return Outputs(outdir, outdir / SUMMARY_NAME, tuple(outdir / n for n in reports.values()),
+                   outdir / RESULT_NAME, tuple(final_returns / n for n in returned))
+
+
+def report_names(batch: Batch) -> dict[str, str]:
+    """Unit name -> report file name: 绩效自评报告.docx, or <单位名称>绩效自评报告.docx per unit."""
+    from perfeval.returns import safe_file_name
+
+    if not batch.multi_unit:
+        return {batch.unit.name: REPORT_NAME}
+    names: dict[str, str] = {}
+    for unit in batch.units:
+        name, n = safe_file_name(unit.name, REPORT_NAME), 2
+        while name in names.values():
+            name, n = safe_file_name(f"{unit.name}({n})", REPORT_NAME), n + 1
+        names[unit.name] = name
+    return names
 
 
 def remove_stale_staging(outdir: Path) -> None:

@@ -17,6 +17,7 @@ def batch_to_dict(batch: Batch) -> dict:
         "run_time": batch.run_time.isoformat(),
         "year": batch.year,
         "unit": dataclasses.asdict(batch.unit),
+        "units": [dataclasses.asdict(u) for u in batch.units],
         "rules": {key: _plain(getattr(batch.rules, key)) for key, _, _ in batch.rules.describe()},
         "totals": totals(batch),
         "files": [{"name": f.name, "sha256": f.sha256, "status": f.status, "projects": f.projects}
@@ -92,7 +93,7 @@ def _project(r: ProjectResult) -> dict:
     rows = {"total": funds.total, "appropriation": funds.appropriation, "own_level": funds.own_level,
             "carryover": funds.carryover, "other": funds.other}
     return {
-        "file": p.file, "sheet": p.sheet, "name": p.name, "code": p.code, "department": p.department,
+        "file": p.file, "sheet": p.sheet, "unit": p.unit, "name": p.name, "code": p.code, "department": p.department,
         "implementer": p.implementer, "year": p.year, "project_type": p.project_type, "fund_use": p.fund_use,
         "goal": p.goal, "achievement": p.achievement,
         "funds": {

@@ -99,26 +99,30 @@ class Target:
 def returned_name(rel_name: str) -> str:
     """The file name of the marked copy of an input given by its path relative to the inbox.
 
-    '单位A/01_项目.xls' -> '单位A_01_项目_审核意见.xlsx'. Folders become part of the name, Windows'
-    reserved characters (<>:"/\\|?* and control characters) become "_", and the name is kept within
-    120 characters and 240 UTF-8 bytes; a shortened name ends with a hash of the full path so that
-    two long names stay distinct. Chinese is kept as is.
+    '单位A/01_项目.xls' -> '单位A_01_项目_审核意见.xlsx'. Folders become part of the name.
     """
     parts = [p for p in re.split(r"[/\\]+", unicodedata.normalize("NFC", rel_name)) if p not in ("", ".")]
     if parts:
         parts[-1] = strip_spreadsheet_suffix(parts[-1])
-    stem = "_".join(parts)
-    stem = RESERVED_CHARS.sub("_", stem)
+    return safe_file_name("_".join(parts), NAME_SUFFIX)
+
+
+def safe_file_name(stem: str, suffix: str) -> str:
+    """``stem + suffix`` made safe as a file name on Windows and Linux: Windows' reserved characters
+    (<>:"/\\|?* and control characters) become "_", and the name is kept within 120 characters and
+    240 UTF-8 bytes; a shortened name ends with a hash of the full stem so that two long names stay
+    distinct. Chinese is kept as is."""
+    original = stem
+    stem = RESERVED_CHARS.sub("_", unicodedata.normalize("NFC", stem))
     stem = re.sub(r"\s+", " ", stem).strip(" ._")
     stem = stem or "未命名"
-    if not fits_name(stem + NAME_SUFFIX):
-        digest = hashlib.sha1(rel_name.encode("utf-8")).hexdigest()[:8]
-        tail = f"~{digest}{NAME_SUFFIX}"
+    if not fits_name(stem + suffix):
+        digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
+        tail = f"~{digest}{suffix}"
         while stem and not fits_name(stem + tail):
             stem = stem[:-1]
-        stem = stem.rstrip(" ._")
-        return stem + tail
-    return stem + NAME_SUFFIX
+        return stem.rstrip(" ._") + tail
+    return stem + suffix
 
 
 def strip_spreadsheet_suffix(name: str) -> str:

@@ -29,6 +29,7 @@ from perfeval.model import (
 )
 
 SHEET_PROJECTS = "项目汇总"
+SHEET_UNITS = "单位汇总"  # only in a multi-unit batch, right after 项目汇总
 SHEET_FUNDS = "资金概况"
 SHEET_INDICATORS = "绩效指标"
 SHEET_ISSUES = "审核问题"
@@ -543,6 +544,76 @@ def write_issues(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) ->
     finish_sheet(grid, HEADER_ROW, HEADER_ROW, last, width)
 
 
+# ---------------------------------------------------------------------------- 单位汇总
+
+
+GRADES = ("优", "良", "中", "差")
+UNIT_COLUMNS = (
+    Column("序号", lambda n, u: n, "integer"),
+    Column("单位名称", lambda n, u: u["unit"]),
+    Column("项目数", lambda n, u: u["projects"], "integer"),
+    Column("全年预算数", lambda n, u: u["budget"], "money"),
+    Column("全年执行数", lambda n, u: u["actual"], "money"),
+    Column("执行率", lambda n, u: u["rate"], "rate"),
+    Column("平均得分", lambda n, u: u["average"], "score"),
+    *(Column(g, lambda n, u, g=g: u[g], "integer") for g in GRADES),
+    Column("未评分", lambda n, u: u["unscored"], "integer"),
+    Column("错误数", lambda n, u: u["errors"], "integer"),
+    Column("警告数", lambda n, u: u["warnings"], "integer"),
+)
+UNIT_HEADERS = tuple(c.header for c in UNIT_COLUMNS)
+
+
+def unit_table(batch: Batch) -> list[dict]:
+    """Per unit: projects, budget, spending, rate, average score, grade counts, issue counts (pandas)."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{
+        "unit": r.project.unit or batch.unit.name, "budget": _funds_value(r, "budget"),
+        "actual": _funds_value(r, "actual"), "total": r.total, "grade": r.grade or "未评分",
+        "errors": r.count(ERROR), "warnings": r.count(WARNING)} for r in batch.results])
+    if frame.empty:
+        return []
+    order = list(dict.fromkeys(frame["unit"]))
+    grouped = frame.groupby("unit", sort=False)
+    sums = grouped[["budget", "actual", "errors", "warnings"]].sum(min_count=1)
+    grades = pd.crosstab(frame["unit"], frame["grade"])
+    rows = []
+    for unit in order:
+        counts = {g: int(grades.at[unit, g]) if g in grades.columns else 0 for g in (*GRADES, "未评分")}
+        budget, actual = sums.at[unit, "budget"], sums.at[unit, "actual"]
+        average = grouped["total"].mean().get(unit)
+        rows.append({"unit": unit, "projects": int(grouped.size()[unit]),
+                     "budget": None if pd.isna(budget) else round(float(budget), 2),
+                     "actual": None if pd.isna(actual) else round(float(actual), 2),
+                     "rate": divide(None if pd.isna(actual) else float(actual), None if pd.isna(budget) else float(budget)),
+                     "average": None if average is None or pd.isna(average) else round(float(average), 2),
+                     **{g: counts[g] for g in GRADES}, "unscored": counts["未评分"],
+                     "errors": int(sums.at[unit, "errors"]), "warnings": int(sums.at[unit, "warnings"])})
+    return rows
+
+
+def write_units(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> None:
+    """单位汇总: one row per reporting unit of a multi-unit batch, and a 合计 row."""
+    grid = Grid(workbook.add_worksheet(SHEET_UNITS))
+    width = len(UNIT_COLUMNS)
+    write_frame(grid, styles, title_of(batch, "各单位项目支出绩效自评汇总"), MONEY_NOTE, width)
+    write_headers(grid, styles, HEADER_ROW, UNIT_HEADERS)
+    rows = unit_table(batch)
+    last = write_table(grid, styles, HEADER_ROW + 1, UNIT_COLUMNS, enumerate(rows, start=1))
+    budget = sum_values(u["budget"] for u in rows)
+    actual = sum_values(u["actual"] for u in rows)
+    total = {"unit": TOTAL_LABEL, "projects": sum(u["projects"] for u in rows), "budget": budget,
+             "actual": actual, "rate": divide(actual, budget), "average": None,
+             **{g: sum(u[g] for u in rows) for g in GRADES}, "unscored": sum(u["unscored"] for u in rows),
+             "errors": sum(u["errors"] for u in rows), "warnings": sum(u["warnings"] for u in rows)}
+    total_styles = {"text": styles.total_text, "money": styles.total_money, "rate": styles.total_rate,
+                    "integer": styles.total_integer, "score": styles.total_text}
+    grid.put_row(last + 1, [None if c.header == "序号" else c.get(None, total) for c in UNIT_COLUMNS],
+                 [total_styles.get(c.style, styles.total_text) for c in UNIT_COLUMNS])
+    finish_sheet(grid, HEADER_ROW, HEADER_ROW, last, width)
+
+
 # ---------------------------------------------------------------------------- 5. 评分规则
 
 
@@ -584,6 +655,8 @@ def write_summary(batch: Batch, path: Path) -> None:
         set_properties(workbook, batch)
         styles = build_styles(workbook)
         write_projects(workbook, styles, batch)
+        if batch.multi_unit:
+            write_units(workbook, styles, batch)
         write_funds(workbook, styles, batch)
         write_indicators(workbook, styles, batch)
         write_issues(workbook, styles, batch)

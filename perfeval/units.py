@@ -1,0 +1,82 @@
+"""Which reporting unit each project belongs to, for batches that hold several units.
+
+A finance bureau may run perfeval over all units of a district at once: a subfolder per unit, or
+forms of several 实施单位 side by side, each unit with its own 单位情况. The rule, in order:
+
+1. a project whose 实施单位 is the 单位名称 of some 单位情况 sheet belongs to that unit;
+2. otherwise to the unit whose 单位情况 lies in the project's folder or the nearest folder above it;
+3. otherwise, inside a unit subfolder (a first-level subfolder of the inbox) without 单位情况, to the
+   most common 实施单位 of that subfolder; at the top level, to its own 实施单位.
+
+A single-unit inbox (the usual case) gives one unit and the report is 绩效自评报告.docx.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import PurePosixPath
+
+from perfeval.model import Project, UnitInfo
+from perfeval.normalise import unit_info
+from perfeval.reader import UnitSheet
+
+UNKNOWN = "未注明单位"
+
+
+def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list[Project], list[UnitInfo]]:
+    """Projects with ``unit`` set, and one UnitInfo per unit in order of first appearance."""
+    named = {_sheet_name(s): s for s in sheets if _sheet_name(s)}
+    by_folder: dict[PurePosixPath, UnitSheet] = {}
+    for sheet in sheets:
+        by_folder.setdefault(PurePosixPath(sheet.file).parent, sheet)
+    subfolder_common = _common_implementer_by_subfolder(projects)
+    assigned = []
+    for p in projects:
+        if p.implementer in named:
+            unit = p.implementer
+        elif (sheet := _nearest(PurePosixPath(p.file).parent, by_folder)) is not None:
+            unit = _sheet_name(sheet) or _infer_name(sheet, projects)
+        else:
+            top = PurePosixPath(p.file).parts[0] if len(PurePosixPath(p.file).parts) > 1 else ""
+            unit = subfolder_common.get(top) or p.implementer or UNKNOWN
+        assigned.append(replace(p, unit=unit))
+    units = []
+    for name in dict.fromkeys(p.unit for p in assigned):
+        members = [p for p in assigned if p.unit == name]
+        sheet = named.get(name) or next((s for s in sheets if _owner(s, by_folder, members)), None)
+        info = unit_info([sheet] if sheet is not None else [], members)
+        units.append(replace(info, name=name))
+    return assigned, units
+
+
+def _sheet_name(sheet: UnitSheet) -> str:
+    item = sheet.items.get("单位名称")
+    return str(item.value).strip() if item is not None and item.value not in (None, "") else ""
+
+
+def _infer_name(sheet: UnitSheet, projects: list[Project]) -> str:
+    folder = PurePosixPath(sheet.file).parent
+    implementers = Counter(p.implementer for p in projects
+                           if PurePosixPath(p.file).parent == folder and p.implementer)
+    return implementers.most_common(1)[0][0] if implementers else UNKNOWN
+
+
+def _nearest(folder: PurePosixPath, by_folder: dict[PurePosixPath, UnitSheet]) -> UnitSheet | None:
+    for candidate in (folder, *folder.parents):
+        if candidate in by_folder:
+            return by_folder[candidate]
+    return None
+
+
+def _owner(sheet: UnitSheet, by_folder: dict[PurePosixPath, UnitSheet], members: list[Project]) -> bool:
+    return any(_nearest(PurePosixPath(p.file).parent, by_folder) is sheet for p in members)
+
+
+def _common_implementer_by_subfolder(projects: list[Project]) -> dict[str, str]:
+    counts: dict[str, Counter] = {}
+    for p in projects:
+        parts = PurePosixPath(p.file).parts
+        if len(parts) > 1 and p.implementer:
+            counts.setdefault(parts[0], Counter())[p.implementer] += 1
+    return {folder: c.most_common(1)[0][0] for folder, c in counts.items()}

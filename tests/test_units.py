@@ -1,0 +1,75 @@
+"""Multi-unit batches: one report per unit, a 单位汇总 sheet with per-unit totals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from perfeval.cli import main
+from tests.forms import spec, write_spec
+
+UNITS = {"甲区财政局": [(100.0, 90.0), (50.0, 20.0)], "乙区教育局": [(80.0, 80.0)]}
+
+
+def unit_sheet(path: Path, name: str) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "单位情况"
+    for row in (("项目", "内容"), ("单位名称", name), ("年度", "2021"), ("主管部门", "某市财政局"), ("本级资金名称", "区级"),
+                ("存在的问题", f"{name}自报的问题。")):
+        ws.append(row)
+    wb.save(path)
+
+
+def funds(a: float, b: float) -> dict:
+    return {"年度资金总额": (a, a, b), "其中：当年财政拨款": (a, a, b)}
+
+
+def build(inbox: Path, by_folder: bool) -> Path:
+    for unit, projects in UNITS.items():
+        folder = inbox / unit if by_folder else inbox
+        folder.mkdir(parents=True, exist_ok=True)
+        for n, (a, b) in enumerate(projects):
+            write_spec(folder / f"{unit}_{n}.xlsx", spec(name=f"{unit}项目{n}", implementer=unit, code=f"{unit}{n}",
+                                                         funds=funds(a, b), rate=b / a, budget_score=round(10 * b / a, 2)))
+        unit_sheet(folder / f"{unit}_单位情况.xlsx", unit)
+    return inbox
+
+
+@pytest.mark.parametrize("by_folder", [True, False], ids=["subfolder-per-unit", "implementers-side-by-side"])
+def test_two_units_give_two_reports_and_a_unit_summary(tmp_path, by_folder):
+    inbox, out = build(tmp_path / "inbox", by_folder), tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    reports = sorted(p.name for p in out.glob("*.docx"))
+    assert reports == ["乙区教育局绩效自评报告.docx", "甲区财政局绩效自评报告.docx"]
+    jia = "\n".join(p.text for p in docx.Document(out / "甲区财政局绩效自评报告.docx").paragraphs)
+    assert "甲区财政局" in jia and "150.00万元" in jia and "110.00万元" in jia and "乙区教育局项目" not in jia
+    assert "甲区财政局自报的问题" in jia
+    ws = openpyxl.load_workbook(out / "绩效自评汇总.xlsx")["单位汇总"]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    header = next(k for k, r in enumerate(rows) if r[0] == "序号")
+    cols = {h: k for k, h in enumerate(rows[header])}
+    by_unit = {r[cols["单位名称"]]: r for r in rows[header + 1:] if r[cols["单位名称"]]}
+    assert by_unit["甲区财政局"][cols["项目数"]] == 2
+    assert by_unit["甲区财政局"][cols["全年预算数"]] == 150.0 and by_unit["甲区财政局"][cols["全年执行数"]] == 110.0
+    assert by_unit["甲区财政局"][cols["执行率"]] == pytest.approx(110 / 150)
+    assert by_unit["乙区教育局"][cols["全年执行数"]] == 80.0
+    assert by_unit["合计"][cols["项目数"]] == 3 and by_unit["合计"][cols["全年预算数"]] == 230.0
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert {p["unit"] for p in data["projects"]} == set(UNITS)
+
+
+def test_single_unit_keeps_the_plain_report_name(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_spec(inbox / "a.xlsx", spec())
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "--jobs", "1"])
+    assert [p.name for p in out.glob("*.docx")] == ["绩效自评报告.docx"]
+    assert "单位汇总" not in openpyxl.load_workbook(out / "绩效自评汇总.xlsx").sheetnames
