@@ -88,6 +88,7 @@ NO_INDENT = '<w:ind w:firstLine="0" w:firstLineChars="0"/>'
 NUMERIC_METHODS = ("正向", "反向", "等于")
 OVER_METHODS = ("正向", "等于")
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+OWN_ITEM = re.compile(r"^\s*(\d{1,3})\s*[、．]\s*")
 ITEM_NUMBER = re.compile(r"^\s*[（(]?\s*(\d{1,3})\s*[、.．)）]")
 CN_DIGITS = "零一二三四五六七八九"
 OWN_LEVEL = re.compile(r"(区级|县级|市级|省级|本级)资金")
@@ -750,8 +751,9 @@ def _suggestion_items(facts: _Facts, kinds: list[str]) -> list[str]:
 
 
 def _add_numbered(body: _Body, own_text: str, generated: list[str], empty: str) -> None:
-    """The unit's own paragraphs as written, then generated items numbered after its last number."""
-    own = _paragraphs(own_text)
+    """The unit's own paragraphs, then generated items numbered after its last number. The unit's
+    "1、" becomes "1." so that the numbering of the document reads 一、（一）1.（1） throughout."""
+    own = [OWN_ITEM.sub(r"\1.", p) for p in _paragraphs(own_text)]
     body.texts(own)
     start = _numbered_count(own) + 1
     for n, text in enumerate(generated, start):

@@ -231,7 +231,7 @@ def test_findings_continue_the_units_own_numbering(tmp_path, batch):
                                suggestions="1、强化宣传教育。\n2、强化排查整治。\n3、强化案件查办。")
     document = write(tmp_path, with_over_achievement(batch, unit))
     problems = section_paragraphs(document, "四、存在的问题")
-    assert problems[:2] == ["1、“打早打小”受制约。", "2、案件侦办移诉时间跨度长。"]
+    assert problems[:2] == ["1.“打早打小”受制约。", "2.案件侦办移诉时间跨度长。"]
     assert [t[:2] for t in problems[2:]] == ["3.", "4.", "5.", "6."]
     over = problems[4]
     assert "达到目标值的130%及以上" in over
