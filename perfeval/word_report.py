@@ -542,7 +542,7 @@ def _add_basic_situation(body: _Body, facts: _Facts) -> None:
     body.heading(2, "项目支出资金概况")
     body.add(_totals_sentence(facts))
     if facts.results:
-        widths = [1900, 800, 1745, 900, 900, 900, 900, 800]
+        widths = [1800, 760, 1645, 880, 880, 880, 880, 1000]
         body.table("项目支出资金概况表", _fit(widths), _funds_overview_rows(facts), header_rows=2)
     body.heading(2, "项目绩效目标情况")
     if not facts.results:
