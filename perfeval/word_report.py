@@ -777,7 +777,7 @@ def _add_other_notes(body: _Body, facts: _Facts) -> None:
 
 # The 自评表 re-drawn on a 10-column grid: label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 |
 # 填报得分 | 核定得分 | 偏差原因. The funds block reuses the grid (label spans two columns, 执行率 two).
-FORM_WIDTHS = [640, 960, 1100, 1200, 950, 950, 600, 680, 680, 1084]
+FORM_WIDTHS = [600, 900, 1050, 1150, 950, 950, 600, 800, 800, 1000]
 
 
 def _form_rows(r: ProjectResult, facts: _Facts) -> list[list[_Cell]]:
