@@ -88,13 +88,6 @@ def missing_unit_sheets(units: list[UnitInfo]) -> list[Issue]:
 def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Workbook]:
     """Every workbook of the inbox read, in order; in isolated workers when ``jobs`` > 0."""
     tasks = [(path, inbox.relative(path)) for path in inbox.workbooks]
-    if jobs <= 0:
-        books = []
-        for task in tasks:
-            books.append(read_task(task))
-            if progress:
-                progress.advance(1)
-        return books
     return map_isolated(read_task, tasks, jobs, read_failed, progress.advance if progress else None)
 
 
@@ -262,15 +255,7 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0, progress: Progress 
         tasks.append((record.path, tuple(issues), folder / name))
     if progress:
         progress.start("退回修改", len(tasks))
-    if jobs <= 0:
-        done = []
-        for task in tasks:
-            done.append(copy_task(task))
-            if progress:
-                progress.advance(1)
-    else:
-        done = map_isolated(copy_task, tasks, jobs, lambda task, reason: "",
-                            progress.advance if progress else None)
+    done = map_isolated(copy_task, tasks, jobs, lambda task, reason: "", progress.advance if progress else None)
     return [name for name in done if name]
 
 

@@ -95,7 +95,10 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
                  timeout: float = FILE_TIMEOUT) -> list[R]:
     """``func(item)`` for every item, in worker processes; ``on_failure(item, reason)`` stands in for an
     item whose worker crashed ("crash") or stalled ("timeout"). ``func`` must be a module-level function
-    that never raises for a bad input (it turns problems into results)."""
+    that never raises for a bad input (it turns problems into results). ``jobs`` 0 runs everything in
+    this process, without isolation (for library callers and small tests)."""
+    if jobs <= 0:
+        return [_step(func(item), progress) for item in items]
     jobs = max(1, min(jobs, -(-len(items) // CHUNK)))  # no idle workers for a small batch
     states = _context().Array("b", max(1, len(items)), lock=False)
     results: dict[int, R] = {}
@@ -110,6 +113,12 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
                 progress(1)
         todo = [i for i in todo if i not in results]
     return [results[i] for i in range(len(items))]
+
+
+def _step(result: R, progress: Callable[[int], None] | None) -> R:
+    if progress:
+        progress(1)
+    return result
 
 
 def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tuple[set[int], str]:
