@@ -16,6 +16,7 @@ import click
 
 from perfeval import __version__, checks
 from perfeval.model import ERROR, INFO, WARNING, Batch
+from perfeval.outputs import safe_file_name
 from perfeval.pipeline import Progress
 from perfeval.rules import RulesError, load_rules
 from perfeval.workers import default_jobs
@@ -29,9 +30,16 @@ class ConfigError(click.ClickException):
     """A bad option or rules file: exit code 2 and a Chinese message, no traceback."""
 
     exit_code = EXIT_USAGE
+    prefix = "配置错误"
 
     def show(self, file=None) -> None:
-        click.echo(f"配置错误：{self.format_message()}", err=True)
+        click.echo(f"{self.prefix}：{self.format_message()}", err=True)
+
+
+class SendFailed(ConfigError):
+    """The mail could not be delivered (server, login, TLS, size): exit code 2, no traceback."""
+
+    prefix = "发送失败"
 
 
 def _help(f):
@@ -66,17 +74,29 @@ def _load_rules(rules_file: Path | None, inbox: Path | None = None):
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="模板写入的文件夹")
 @click.option("--year", type=click.IntRange(2000, 2100), default=2021, show_default=True, help="自评年度")
+@click.option("--projects", "project_list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="项目清单（项目名称、项目编码、主管部门、实施单位、年初预算数、全年预算数、项目类型、资金用途），"
+                   "为每个项目生成一份预填的自评表")
 @_help
-def template(outdir: Path, year: int) -> None:
-    """生成空白的《项目支出绩效自评表》和《单位情况》模板。
+def template(outdir: Path, year: int, project_list: Path | None) -> None:
+    """生成空白的《项目支出绩效自评表》和《单位情况》模板；给出项目清单时为每个项目生成预填的自评表。
 
     \b
     示例：
       perfeval template -o 模板 --year 2021
+      perfeval template -o 待填报 --projects 项目清单.xlsx
     """
-    from perfeval.template import write_templates
+    from perfeval import template as forms
 
-    for path in write_templates(outdir, year):
+    if project_list is None:
+        written = forms.write_templates(outdir, year)
+    else:
+        try:
+            projects = forms.read_project_list(project_list)
+        except forms.ProjectListError as exc:
+            raise ConfigError(str(exc)) from None
+        written = forms.write_prefilled(projects, outdir, year)
+    for path in written:
         click.echo(f"已生成 {path}")
 
 
@@ -160,6 +180,83 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
                    + (f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / pipeline.RETURNS_DIR}" if outputs.returns else ""))
         click.echo(f"用时 {elapsed:.2f} 秒。")
     sys.exit(_exit_code(batch))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--to", "to", multiple=True, help="收件人邮箱，可多次给出（也可在 perfeval.toml 的 [send] 中设置 to）")
+@click.option("--smtp-host", help="SMTP 服务器地址")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="SMTP 端口（默认 25，STARTTLS 587，SSL 465）")
+@click.option("--starttls", "security", flag_value="starttls", help="使用 STARTTLS 加密")
+@click.option("--ssl", "security", flag_value="ssl", help="使用 SSL/TLS 直连加密")
+@click.option("--user", help="SMTP 登录用户名；密码只从环境变量 PERFEVAL_SMTP_PASSWORD 读取")
+@click.option("--from", "sender", help="发件人地址（默认同用户名）")
+@click.option("--unit", help="多单位批次中只发送该单位的报告（附合并汇总表）")
+@click.option("--each-unit", is_flag=True, help="多单位批次中每个单位各发一封邮件")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="配置文件（默认当前文件夹的 perfeval.toml）")
+@click.option("--dry-run", is_flag=True, help="不发送，把邮件写成 .eml 文件放在输出文件夹中")
+@_help
+def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: int | None, security: str | None,
+         user: str | None, sender: str | None, unit: str | None, each_unit: bool, config_file: Path | None,
+         dry_run: bool) -> None:
+    """把汇总表和自评报告通过邮件发送给财政局。
+
+    \b
+    示例：
+      export PERFEVAL_SMTP_PASSWORD=授权码
+      perfeval send output --to jxk@czj.example.gov.cn --smtp-host smtp.example.com --ssl --user me@example.com
+      perfeval send output --to jxk@czj.example.gov.cn --dry-run
+    """
+    from perfeval import send as mail
+
+    try:
+        config = _send_config(config_file)
+        settings = mail.settings_from(config, host=smtp_host, port=smtp_port, security=security, user=user,
+                                      sender=sender)
+        recipients = list(to) or _as_list(config.get("to"))
+        if not recipients:
+            raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
+        units = _units_of(outdir) if each_unit else [unit]
+        for name in units:
+            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
+            if dry_run:
+                path = mail.write_eml(message, outdir / safe_file_name(name or "绩效自评材料", ".eml"))
+                click.echo(f"已写入邮件文件 {path}（未发送）")
+            else:
+                mail.send(message, settings)
+                click.echo(f"已发送“{message['Subject']}”至 {'、'.join(recipients)}")
+    except mail.SendError as exc:
+        raise SendFailed(str(exc)) from None
+
+
+def _send_config(path: Path | None) -> dict:
+    import tomllib
+
+    path = path or (Path("perfeval.toml") if Path("perfeval.toml").is_file() else None)
+    if path is None:
+        return {}
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("send", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from None
+    if not isinstance(section, dict):
+        raise ConfigError(f"配置文件 {path} 的 [send] 必须是一个表")
+    return section
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _units_of(outdir: Path) -> list[str | None]:
+    result = outdir / "result.json"
+    if not result.is_file():
+        raise ConfigError(f"{outdir} 中没有 result.json，请先运行 perfeval run")
+    units = [u["name"] for u in json.loads(result.read_text(encoding="utf-8")).get("units", [])]
+    return units if len(units) > 1 else [None]
 
 
 @main.command(context_settings=CONTEXT)

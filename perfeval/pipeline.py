@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from perfeval import __version__, checks
+from perfeval import __version__, checks, outputs
+from perfeval.outputs import REPORT_NAME, RESULT_NAME, RETURNS_DIR, SUMMARY_NAME
 from perfeval.discover import Inbox, find_workbooks
 from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
 from perfeval.normalise import normalise_form
@@ -26,10 +27,6 @@ from perfeval.score import score_project
 from perfeval.units import assign_units
 from perfeval.workers import map_isolated
 
-SUMMARY_NAME = "绩效自评汇总.xlsx"
-REPORT_NAME = "绩效自评报告.docx"
-RESULT_NAME = "result.json"
-RETURNS_DIR = "退回修改"
 
 
 @dataclass(frozen=True)
@@ -193,18 +190,8 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
 
 
 def report_names(batch: Batch) -> dict[str, str]:
-    """Unit name -> report file name: 绩效自评报告.docx, or <单位名称>绩效自评报告.docx per unit."""
-    from perfeval.returns import safe_file_name
-
-    if not batch.multi_unit:
-        return {batch.unit.name: REPORT_NAME}
-    names: dict[str, str] = {}
-    for unit in batch.units:
-        name, n = safe_file_name(unit.name, REPORT_NAME), 2
-        while name in names.values():
-            name, n = safe_file_name(f"{unit.name}({n})", REPORT_NAME), n + 1
-        names[unit.name] = name
-    return names
+    """Unit name -> report file name (``outputs.report_names``)."""
+    return outputs.report_names([u.name for u in batch.units] if batch.multi_unit else [batch.unit.name])
 
 
 def remove_stale_staging(outdir: Path) -> None:

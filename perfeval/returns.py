@@ -12,7 +12,6 @@ openpyxl: their sheets are rebuilt from python-calamine (values and merged range
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -25,6 +24,8 @@ from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
 
 import openpyxl
 from openpyxl import Workbook, load_workbook
@@ -64,11 +65,6 @@ TOP = Alignment(vertical="top")
 
 OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 SPREADSHEET_SUFFIXES = OPENPYXL_SUFFIXES | {".xls", ".xlsb", ".ods", ".et", ".ett", ".csv"}
-MAX_NAME_CHARS = 120
-# ext4 and most Linux file systems cap a name at 255 bytes; a Chinese character is 3 bytes in UTF-8.
-MAX_NAME_BYTES = 240
-# Windows rejects these in file names, plus the control characters.
-RESERVED_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 # A marked range is clipped to this many cells: a hostile "A1:XFD1048576" must not fill 17 billion cells.
 MAX_MARKED_CELLS = 10_000
 COMMENT_WIDTH_PX = 360
@@ -107,33 +103,10 @@ def returned_name(rel_name: str) -> str:
     return safe_file_name("_".join(parts), NAME_SUFFIX)
 
 
-def safe_file_name(stem: str, suffix: str) -> str:
-    """``stem + suffix`` made safe as a file name on Windows and Linux: Windows' reserved characters
-    (<>:"/\\|?* and control characters) become "_", and the name is kept within 120 characters and
-    240 UTF-8 bytes; a shortened name ends with a hash of the full stem so that two long names stay
-    distinct. Chinese is kept as is."""
-    original = stem
-    stem = RESERVED_CHARS.sub("_", unicodedata.normalize("NFC", stem))
-    stem = re.sub(r"\s+", " ", stem).strip(" ._")
-    stem = stem or "未命名"
-    if not fits_name(stem + suffix):
-        digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
-        tail = f"~{digest}{suffix}"
-        while stem and not fits_name(stem + tail):
-            stem = stem[:-1]
-        return stem.rstrip(" ._") + tail
-    return stem + suffix
-
-
 def strip_spreadsheet_suffix(name: str) -> str:
     """'01_项目.xls' -> '01_项目'; any other name ('第1.5期项目') is kept whole."""
     suffix = PurePosixPath(name).suffix
     return name[: -len(suffix)] if suffix.lower() in SPREADSHEET_SUFFIXES else name
-
-
-def fits_name(name: str) -> bool:
-    """True when a file name is within the length limits of Windows paths and Linux file systems."""
-    return len(name) <= MAX_NAME_CHARS and len(name.encode("utf-8")) <= MAX_NAME_BYTES
 
 
 def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path) -> None:

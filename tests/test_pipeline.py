@@ -175,7 +175,7 @@ def test_rules_and_list_checks_commands():
         assert code in listing.output
 
 
-@pytest.mark.parametrize("command", ["template", "check", "run", "rules", "list-checks"])
+@pytest.mark.parametrize("command", ["template", "check", "run", "send", "rules", "list-checks"])
 def test_every_command_has_chinese_help_with_an_example(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0 and "示例" in result.output

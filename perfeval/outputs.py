@@ -1,0 +1,60 @@
+"""The output folder's layout: file names, made safe for Windows and Linux.
+
+Shared by the writers (``pipeline``) and by ``send``, which reads an output folder without
+importing the reading and scoring stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+SUMMARY_NAME = "绩效自评汇总.xlsx"
+REPORT_NAME = "绩效自评报告.docx"
+RESULT_NAME = "result.json"
+RETURNS_DIR = "退回修改"
+
+MAX_NAME_CHARS = 120
+# ext4 and most Linux file systems cap a name at 255 bytes; a Chinese character is 3 bytes in UTF-8.
+MAX_NAME_BYTES = 240
+# Windows rejects these in file names, plus the control characters.
+RESERVED_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def report_names(unit_names: list[str]) -> dict[str, str]:
+    """Unit name -> report file name: 绩效自评报告.docx for one unit, else <单位名称>绩效自评报告.docx
+    per unit (made safe, numbered when two names collide)."""
+    if len(unit_names) <= 1:
+        return {name: REPORT_NAME for name in unit_names} or {"": REPORT_NAME}
+    names: dict[str, str] = {}
+    for unit in unit_names:
+        name, n = safe_file_name(unit, REPORT_NAME), 2
+        while name in names.values():
+            name, n = safe_file_name(f"{unit}({n})", REPORT_NAME), n + 1
+        names[unit] = name
+    return names
+
+
+def safe_file_name(stem: str, suffix: str) -> str:
+    """``stem + suffix`` made safe as a file name on Windows and Linux: Windows' reserved characters
+    (<>:"/\\|?* and control characters) become "_", and the name is kept within 120 characters and
+    240 UTF-8 bytes; a shortened name ends with a hash of the full stem so that two long names stay
+    distinct. Chinese is kept as is."""
+    original = stem
+    stem = RESERVED_CHARS.sub("_", unicodedata.normalize("NFC", stem))
+    stem = re.sub(r"\s+", " ", stem).strip(" ._")
+    stem = stem or "未命名"
+    if not fits_name(stem + suffix):
+        digest = hashlib.sha1(original.encode("utf-8")).hexdigest()[:8]
+        tail = f"~{digest}{suffix}"
+        while stem and not fits_name(stem + tail):
+            stem = stem[:-1]
+        return stem.rstrip(" ._") + tail
+    return stem + suffix
+
+
+
+def fits_name(name: str) -> bool:
+    """True when a file name is within the length limits of Windows paths and Linux file systems."""
+    return len(name) <= MAX_NAME_CHARS and len(name.encode("utf-8")) <= MAX_NAME_BYTES
