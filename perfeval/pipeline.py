@@ -47,9 +47,10 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     inbox = find_workbooks(paths, exclude=exclude)
     if progress:
         progress.start("读取", len(inbox.workbooks))
-    books = list(zip(inbox.workbooks, read_all(inbox, jobs, progress)))
-    projects, issues = normalise_books(books)
-    projects, units = assign_units(projects, [b.unit for _, b in books if b.unit is not None])
+    readings = read_all(inbox, jobs, progress)
+    projects = [p for r in readings for p in r.projects]
+    issues = [i for r in readings for i in r.issues]
+    projects, units = assign_units(projects, [r.book.unit for r in readings if r.book.unit is not None])
     unit = units[0] if len(units) == 1 else combined_unit(units)
     year = year or unit.year
     results = [score_project(p, rules) for p in projects]
@@ -59,9 +60,9 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     duplicates = checks.check_duplicates(projects)
     results = [attach_issues(r, [d for d in duplicates if (d.file, d.sheet) == (r.project.file, r.project.sheet)])
                for r in results]
-    file_issues = [i for _, b in books for i in b.issues] + missing_unit_sheets(units)
+    file_issues = [i for r in readings for i in r.book.issues] + missing_unit_sheets(units)
     all_issues = tuple(order_issues(file_issues, results, inbox))
-    files = tuple(file_record(path, inbox, book) for path, book in books)
+    files = tuple(file_record(path, inbox, r) for path, r in zip(inbox.workbooks, readings))
     units = tuple(replace(u, year=u.year or year) for u in units)
     return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
                  __version__, now or dt.datetime.now().replace(microsecond=0), units)
@@ -82,22 +83,41 @@ def missing_unit_sheets(units: list[UnitInfo]) -> list[Issue]:
             for u in units if not u.source]
 
 
-def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Workbook]:
-    """Every workbook of the inbox read, in order; in isolated workers when ``jobs`` > 0."""
+@dataclass(frozen=True)
+class Reading:
+    """One file read and normalised (in a worker): what the rest of the batch needs of it."""
+
+    book: Workbook  # its forms already normalised into ``projects`` and dropped
+    projects: tuple[Project, ...]
+    issues: tuple[Issue, ...]  # the normaliser's
+    sha256: str
+
+
+def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Reading]:
+    """Every workbook of the inbox read and normalised, in order; in isolated workers when ``jobs`` > 0."""
     tasks = [(path, inbox.relative(path)) for path in inbox.workbooks]
     return map_isolated(read_task, tasks, jobs, read_failed, progress.advance if progress else None)
 
 
-def read_task(task: tuple[Path, str]) -> Workbook:
-    """One file, in a worker."""
-    return read_workbook(*task)
+def read_task(task: tuple[Path, str]) -> Reading:
+    """One file, in a worker: reading and normalising are per file, so both run in parallel."""
+    path, name = task
+    book = read_workbook(path, name)
+    projects, issues = [], []
+    for form in book.forms:
+        project, found = normalise_form(form)
+        projects.append(project)
+        issues.extend(found)
+    return Reading(replace(book, forms=[]), tuple(projects), tuple(issues), sha256_of(path))
 
 
-def read_failed(task: tuple[Path, str], reason: str) -> Workbook:
+def read_failed(task: tuple[Path, str], reason: str) -> Reading:
     """What a file whose reader crashed or stalled becomes: an F007 issue, the batch goes on."""
-    why = "读取超时" if reason == "timeout" else "读取时解析程序异常退出（内存不足或文件异常）"
+    why = {"timeout": "读取超时", "crash": "读取时解析程序异常退出（内存不足或文件异常）"}.get(
+        reason, "读取时发生程序错误（请将此文件反馈给 perfeval 维护人员）")
     message = f"{why}，文件可能过大、已损坏或含有异常内容，已跳过；请在 Excel 中打开后另存再提交"
-    return Workbook(task[1], issues=[checks.issue("F007", message, file=task[1])], readable=False)
+    book = Workbook(task[1], issues=[checks.issue("F007", message, file=task[1])], readable=False)
+    return Reading(book, (), (), sha256_of(task[0]))
 
 
 class Progress:
@@ -108,17 +128,6 @@ class Progress:
 
     def advance(self, steps: int) -> None:
         """``steps`` more are done."""
-
-
-def normalise_books(books: list[tuple[Path, Workbook]]) -> tuple[list[Project], list[Issue]]:
-    """Every form of every workbook as a Project, with the normaliser's issues."""
-    projects, issues = [], []
-    for _, book in books:
-        for form in book.forms:
-            project, found = normalise_form(form)
-            projects.append(project)
-            issues.extend(found)
-    return projects, issues
 
 
 def attach_issues(result: ProjectResult, issues: list[Issue]) -> ProjectResult:
@@ -136,16 +145,21 @@ def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: 
     return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 
-def file_record(path: Path, inbox: Inbox, book: Workbook) -> FileRecord:
-    status = "无法读取" if not book.readable else ("已读取" if book.forms or book.unit else "无自评表")
-    return FileRecord(path, inbox.relative(path), sha256_of(path), status, len(book.forms))
+def file_record(path: Path, inbox: Inbox, reading: Reading) -> FileRecord:
+    book = reading.book
+    status = "无法读取" if not book.readable else ("已读取" if reading.projects or book.unit else "无自评表")
+    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.projects))
 
 
 def sha256_of(path: Path) -> str:
+    """The file's SHA-256, "" when it cannot be read (the reader has said why)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
     return digest.hexdigest()
 
 

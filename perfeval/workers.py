@@ -51,11 +51,25 @@ def _start_worker(headroom: int, states) -> None:
         pass  # no RLIMIT_AS here (Windows, macOS): the process isolation still holds
 
 
-def _run_chunk(func: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[R]:
+class _Raised:
+    """Stands for an item whose function raised: a bug, not a bad input, but it costs one item only."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.text = f"{type(exc).__name__}: {exc}"
+
+
+def _call(func: Callable[[T], R], item: T) -> R | _Raised:
+    try:
+        return func(item)
+    except Exception as exc:  # the batch goes on; on_failure reports it
+        return _Raised(exc)
+
+
+def _run_chunk(func: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[R | _Raised]:
     values = []
     for index, item in chunk:
         _progress[index] = 1
-        values.append(func(item))
+        values.append(_call(func, item))
         _progress[index] = 2
     return values
 
@@ -94,11 +108,11 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
                  on_failure: Callable[[T, str], R], progress: Callable[[int], None] | None = None,
                  timeout: float = FILE_TIMEOUT) -> list[R]:
     """``func(item)`` for every item, in worker processes; ``on_failure(item, reason)`` stands in for an
-    item whose worker crashed ("crash") or stalled ("timeout"). ``func`` must be a module-level function
-    that never raises for a bad input (it turns problems into results). ``jobs`` 0 runs everything in
+    item whose worker crashed ("crash"), stalled ("timeout") or whose ``func`` raised ("error": a bug,
+    but it costs one item). ``func`` must be a module-level function that turns bad input into results. ``jobs`` 0 runs everything in
     this process, without isolation (for library callers and small tests)."""
     if jobs <= 0:
-        return [_step(func(item), progress) for item in items]
+        return [_settle(_step(_call(func, item), progress), item, on_failure) for item in items]
     jobs = max(1, min(jobs, -(-len(items) // CHUNK)))  # no idle workers for a small batch
     states = _context().Array("b", max(1, len(items)), lock=False)
     results: dict[int, R] = {}
@@ -112,7 +126,11 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
             if progress:
                 progress(1)
         todo = [i for i in todo if i not in results]
-    return [results[i] for i in range(len(items))]
+    return [_settle(results[i], items[i], on_failure) for i in range(len(items))]
+
+
+def _settle(value, item, on_failure):
+    return on_failure(item, "error") if isinstance(value, _Raised) else value
 
 
 def _step(result: R, progress: Callable[[int], None] | None) -> R:

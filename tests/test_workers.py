@@ -42,3 +42,16 @@ def test_jobs_do_not_change_results():
 
 def test_empty_input():
     assert map_isolated(square_or_misbehave, [], jobs=2, on_failure=failed) == []
+
+
+def raise_on_seven(n: int) -> int:
+    if n == 7:
+        raise RuntimeError("a bug")
+    return n
+
+
+def test_an_exception_costs_its_item_only():
+    for jobs in (0, 2):
+        results = map_isolated(raise_on_seven, list(range(10)), jobs=jobs,
+                               on_failure=lambda n, reason: reason)
+        assert results == [0, 1, 2, 3, 4, 5, 6, "error", 8, 9]
