@@ -96,6 +96,9 @@ def template(outdir: Path, year: int, project_list: Path | None) -> None:
         except forms.ProjectListError as exc:
             raise ConfigError(str(exc)) from None
         written = forms.write_prefilled(projects, outdir, year)
+        unit_file = outdir / forms.UNIT_FILE
+        forms.write_unit_sheet(unit_file, year=year)
+        written.append(unit_file)
     for path in written:
         click.echo(f"已生成 {path}")
 
@@ -105,10 +108,12 @@ def template(outdir: Path, year: int, project_list: Path | None) -> None:
 @click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="评分规则文件（TOML）；默认使用收件箱中的 perfeval.toml")
 @click.option("--year", type=click.IntRange(2000, 2100), help="评价年度（默认取单位情况或表头年度）")
+@click.option("--jobs", type=click.IntRange(1, 64), help="读取的并行进程数（默认为 CPU 核数）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审核结果")
 @click.option("-q", "--quiet", is_flag=True, help="只输出合计行")
 @_help
-def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, as_json: bool, quiet: bool) -> None:
+def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jobs: int | None, as_json: bool,
+          quiet: bool) -> None:
     """只审核，不生成文件：列出每个文件的问题，退出码表示是否有错误。
 
     \b
@@ -120,7 +125,9 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, as
     from perfeval.result_json import batch_to_dict
 
     inbox = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
-    batch = evaluate(list(paths), _load_rules(rules_file, inbox), year)
+    rules = _load_rules(rules_file, inbox)
+    with _progress(quiet or as_json) as progress:
+        batch = evaluate(list(paths), rules, year, jobs=jobs or default_jobs(), progress=progress)
     if as_json:
         click.echo(json.dumps(batch_to_dict(batch), ensure_ascii=False, indent=1, default=str))
     else:

@@ -47,19 +47,17 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     inbox = find_workbooks(paths, exclude=exclude)
     if progress:
         progress.start("读取", len(inbox.workbooks))
-    readings = read_all(inbox, jobs, progress)
-    projects = [p for r in readings for p in r.projects]
-    issues = [i for r in readings for i in r.issues]
-    projects, units = assign_units(projects, [r.book.unit for r in readings if r.book.unit is not None])
+    readings = read_all(inbox, rules, jobs, progress)
+    results = [r for reading in readings for r in reading.results]
+    projects, units = assign_units([r.project for r in results],
+                                   [r.book.unit for r in readings if r.book.unit is not None])
     unit = units[0] if len(units) == 1 else combined_unit(units)
     year = year or unit.year
-    results = [score_project(p, rules) for p in projects]
-    results = [attach_issues(r, checks.check_project(r, rules) + checks.check_year(r.project, year)
-                             + [i for i in issues if (i.file, i.sheet) == (r.project.file, r.project.sheet)])
-               for r in results]
-    duplicates = checks.check_duplicates(projects)
-    results = [attach_issues(r, [d for d in duplicates if (d.file, d.sheet) == (r.project.file, r.project.sheet)])
-               for r in results]
+    batch_issues: dict[tuple[str, str], list[Issue]] = {}
+    for issue in [i for p in projects for i in checks.check_year(p, year)] + checks.check_duplicates(projects):
+        batch_issues.setdefault((issue.file, issue.sheet), []).append(issue)
+    results = [attach_issues(replace(r, project=p), batch_issues.get((p.file, p.sheet), []))
+               for r, p in zip(results, projects)]
     file_issues = [i for r in readings for i in r.book.issues] + missing_unit_sheets(units)
     all_issues = tuple(order_issues(file_issues, results, inbox))
     files = tuple(file_record(path, inbox, r) for path, r in zip(inbox.workbooks, readings))
@@ -85,39 +83,38 @@ def missing_unit_sheets(units: list[UnitInfo]) -> list[Issue]:
 
 @dataclass(frozen=True)
 class Reading:
-    """One file read and normalised (in a worker): what the rest of the batch needs of it."""
+    """One file read, normalised, scored and checked (in a worker): what the batch needs of it."""
 
-    book: Workbook  # its forms already normalised into ``projects`` and dropped
-    projects: tuple[Project, ...]
-    issues: tuple[Issue, ...]  # the normaliser's
+    book: Workbook  # its forms already turned into ``results`` and dropped
+    results: tuple[ProjectResult, ...]  # with every issue except the batch-level ones (F004, F006)
     sha256: str
 
 
-def read_all(inbox: Inbox, jobs: int, progress: Progress | None = None) -> list[Reading]:
-    """Every workbook of the inbox read and normalised, in order; in isolated workers when ``jobs`` > 0."""
-    tasks = [(path, inbox.relative(path)) for path in inbox.workbooks]
+def read_all(inbox: Inbox, rules: Rules, jobs: int, progress: Progress | None = None) -> list[Reading]:
+    """Every workbook of the inbox, in order; in isolated workers when ``jobs`` > 0."""
+    tasks = [(path, inbox.relative(path), rules) for path in inbox.workbooks]
     return map_isolated(read_task, tasks, jobs, read_failed, progress.advance if progress else None)
 
 
-def read_task(task: tuple[Path, str]) -> Reading:
-    """One file, in a worker: reading and normalising are per file, so both run in parallel."""
-    path, name = task
+def read_task(task: tuple[Path, str, Rules]) -> Reading:
+    """One file, in a worker: everything up to the checks is per file, so all of it runs in parallel."""
+    path, name, rules = task
     book = read_workbook(path, name)
-    projects, issues = [], []
+    results = []
     for form in book.forms:
         project, found = normalise_form(form)
-        projects.append(project)
-        issues.extend(found)
-    return Reading(replace(book, forms=[]), tuple(projects), tuple(issues), sha256_of(path))
+        result = score_project(project, rules)
+        results.append(attach_issues(result, checks.check_project(result, rules) + found))
+    return Reading(replace(book, forms=[]), tuple(results), sha256_of(path))
 
 
-def read_failed(task: tuple[Path, str], reason: str) -> Reading:
+def read_failed(task: tuple[Path, str, Rules], reason: str) -> Reading:
     """What a file whose reader crashed or stalled becomes: an F007 issue, the batch goes on."""
     why = {"timeout": "读取超时", "crash": "读取时解析程序异常退出（内存不足或文件异常）"}.get(
         reason, "读取时发生程序错误（请将此文件反馈给 perfeval 维护人员）")
     message = f"{why}，文件可能过大、已损坏或含有异常内容，已跳过；请在 Excel 中打开后另存再提交"
     book = Workbook(task[1], issues=[checks.issue("F007", message, file=task[1])], readable=False)
-    return Reading(book, (), (), sha256_of(task[0]))
+    return Reading(book, (), sha256_of(task[0]))
 
 
 class Progress:
@@ -147,8 +144,8 @@ def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: 
 
 def file_record(path: Path, inbox: Inbox, reading: Reading) -> FileRecord:
     book = reading.book
-    status = "无法读取" if not book.readable else ("已读取" if reading.projects or book.unit else "无自评表")
-    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.projects))
+    status = "无法读取" if not book.readable else ("已读取" if reading.results or book.unit else "无自评表")
+    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results))
 
 
 def sha256_of(path: Path) -> str:

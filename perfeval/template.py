@@ -1,8 +1,10 @@
 """The input forms perfeval hands out: the 项目支出绩效自评表 and the 单位情况 sheet (FORM.md §1, §4).
 
 ``perfeval template`` writes both blank; ``write_form`` also writes a form filled from a ``Project``
-(the bundled example, pre-filled forms). The layout is the standard one the reader is written
-against; cell positions below are part of that contract.
+(the bundled example). ``perfeval template --projects`` reads a 项目清单 (``read_project_list``) and
+writes one pre-filled form per project (``write_prefilled``) whose listed fields are locked. The
+layout is the standard one the reader is written against; cell positions below are part of that
+contract.
 
 openpyxl, not xlsxwriter, because the forms need data validation, cell protection and comments, and
 because a saved form must come out the same every time (pinned document properties and zip times),
@@ -11,10 +13,15 @@ so that a regenerated template can be compared with the committed one.
 
 from __future__ import annotations
 
+import copy
+import csv
 import datetime as dt
 import io
 import math
 import os
+import re
+import unicodedata
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -22,12 +29,16 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import range_boundaries
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+import python_calamine
 
+from perfeval import reader
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Project, UnitInfo
+from perfeval.normalise import split_code
 
 FORM_FILE = "项目支出绩效自评表.xlsx"
 UNIT_FILE = "单位情况.xlsx"
@@ -233,6 +244,464 @@ def describe_workbook(path: Path) -> dict[str, dict]:
             "comments": {c.coordinate: c.comment.text for c in cells if c.comment is not None},
         }
     return content
+
+
+# --- pre-filled forms from a project list ---------------------------------------------------
+
+PROJECT_LIST_FILE = "项目清单.xlsx"
+PROJECT_LIST_SHEET = "项目清单"
+LIST_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+HEADER_SEARCH_ROWS = 20  # a title or notes may sit above the header row
+
+# field -> (header written by write_template_list, labels accepted). The reader's label sets keep
+# the list's synonyms in step with the form's; budget-system exports add 预算金额 and the like.
+LIST_COLUMNS: dict[str, tuple[str, frozenset[str]]] = {
+    "name": ("项目名称", reader.NAME),
+    "code": ("项目编码", reader.CODE),
+    "department": ("主管部门", reader.DEPARTMENT),
+    "implementer": ("实施单位", reader.IMPLEMENTER),
+    "initial": ("年初预算数（万元）", reader.INITIAL | frozenset({"年初预算金额", "年初批复数"})),
+    "budget": ("全年预算数（万元）", reader.BUDGET | frozenset({"预算金额", "全年预算金额", "调整后预算"})),
+    "project_type": ("项目类型", reader.PROJECT_TYPE),
+    "fund_use": ("资金用途、使用方向", reader.FUND_USE),
+}
+# Without 项目名称 there is nothing to pre-fill; without 全年预算数 the list is most likely not the
+# budget list (or its header was mistyped), and the budget is the figure a pre-filled form exists to fix.
+REQUIRED_LIST_COLUMNS = ("name", "budget")
+AMOUNT_FIELDS = ("initial", "budget")
+TOTAL_ROW_NAMES = frozenset({"合计", "总计", "小计", "合计数"})
+EMPTY_MARKERS = frozenset({"", "—", "-", "--", "/", "*", "无", "－", "——"})
+
+# File names: Windows refuses these characters and device names; Excel refuses to open a file whose
+# full path exceeds 218 characters, and the returned copy adds "_审核意见" to the name, so stems stay short.
+UNSAFE_NAME_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+RESERVED_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+                            *(f"LPT{n}" for n in range(1, 10))})
+MAX_STEM_CHARS = 60
+MAX_STEM_BYTES = 150  # UTF-8; ext4 allows 255 bytes per name, a Chinese character takes 3
+
+PREFILL_FILL = PatternFill("solid", fgColor="DDEBF7")
+PREFILL_NOTE = "浅蓝底单元格由项目清单预填并已锁定。如内容有误，请联系财务部门更正项目清单后重新生成本表。"
+PREFILL_GUIDE = (
+    ("十、预填内容", "本表由项目清单生成：项目名称、项目编码、主管部门、实施单位、年初预算数、全年预算数、项目类型、"
+     "资金用途为预填内容（浅蓝底），已锁定，不能修改；如有错误请联系财务部门更正项目清单后重新生成。其余内容"
+     "按本说明填写。"),
+)
+LIST_GUIDE = (
+    ("一、用途", "每行填写一个项目，用于 perfeval template --projects 项目清单.xlsx 为每个项目生成一份预填的"
+     "项目支出绩效自评表。第一行为表头，请勿修改表头文字；各列顺序可以调整。"),
+    ("二、必填栏目", "项目名称和全年预算数（万元）必须有这两列；每行必须填写项目名称。项目编码在清单中不得重复；"
+     "没有项目编码的，项目名称不得重复。"),
+    ("三、金额", "年初预算数和全年预算数以万元为单位，填写不小于0的数字，不要带单位或文字；暂时没有的留空。"),
+    ("四、项目类型", "填写“经常性”或“一次性”，或留空由填报人选择。"),
+    ("五、预填效果", "生成的自评表中，清单已填写的栏目被锁定，填报人不能修改；留空的栏目由填报人填写。"),
+)
+LIST_NOTES = {
+    "name": "必填。填写预算批复的项目全称。",
+    "code": "按预算系统填写；清单中不得重复。",
+    "budget": "必填列。单位：万元，填写数字。",
+    "initial": "单位：万元，填写数字。",
+    "project_type": "经常性 或 一次性。",
+}
+LIST_WIDTHS = (36, 20, 28, 28, 16, 16, 12, 36)
+LIST_TEMPLATE_ROWS = 200
+
+
+class ProjectListError(Exception):
+    """项目清单有误：信息中写明文件、行号、列名和修改方法。"""
+
+    def __init__(self, message: str, row: int = 0, column: str = "") -> None:
+        super().__init__(message)
+        self.row = row  # Excel row number, 0 when the problem is the whole file
+        self.column = column  # the column's header as written, "" when none applies
+
+
+def read_project_list(path: Path) -> list[Project]:
+    """Projects of a 项目清单 (.xlsx/.xlsm/.xls/.ods/.csv): one per row under a header row.
+
+    The header row (within the first 20 rows of the first sheet that has one) names the columns
+    项目名称, 项目编码, 主管部门, 实施单位, 年初预算数, 全年预算数, 项目类型, 资金用途 in any order;
+    labels are matched after removing whitespace, unifying full-width characters and dropping a
+    unit part such as （万元）; a header in （元） is converted to 万元. Blank rows and a 合计 row are
+    skipped. Any problem raises ``ProjectListError`` naming the row and column.
+    """
+    path = Path(path)
+    sheet, rows = read_list_rows(path)
+    header_row, columns, scales = find_list_header(path, rows)
+    projects: list[Project] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index in range(header_row + 1, len(rows)):
+        values = {key: cell_at(rows[index], column) for key, column in columns.items()}
+        # A 序号 or 备注 filled down past the last project does not make a row a project.
+        if all(is_blank_cell(v) for v in values.values()) or is_total_row(rows[index], values):
+            continue
+        project = project_from_row(path, sheet, rows[header_row], index, values, columns, scales)
+        check_unique_project(path, rows[header_row], project, index, columns, seen)
+        projects.append(project)
+    if not projects:
+        raise ProjectListError(f"项目清单 {path.name} 的表头（第{header_row + 1}行）下面没有项目，"
+                               "请每行填写一个项目后重试", header_row + 1)
+    return projects
+
+
+def write_prefilled(projects: list[Project], outdir: Path, year: int = 2021) -> list[Path]:
+    """One 自评表 per project in ``outdir``, named "<项目编码>_<项目名称>.xlsx" (or "<nn>_<名称>.xlsx").
+
+    项目名称, 项目编码, 主管部门, 实施单位, 年初预算数 and 全年预算数 (on the 年度资金总额 and the
+    当年财政拨款 rows), 项目类型 and 资金用途 are filled and locked; a field the list left empty, and
+    everything else, stays as in the blank template and editable. Returns the paths written.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = [outdir / name for name in plan_file_names(projects)]
+    for project, path in zip(projects, paths):
+        write_prefilled_form(path, project, year)
+    return paths
+
+
+def write_template_list(path: Path) -> Path:
+    """A blank 项目清单 workbook with the header row ``read_project_list`` expects, and its guide."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = PROJECT_LIST_SHEET
+    last = LIST_TEMPLATE_ROWS + 1
+    for offset, (key, (header, _)) in enumerate(LIST_COLUMNS.items()):
+        letter = get_column_letter(offset + 1)
+        put(ws, f"{letter}1", header, "header")
+        kind = "amount" if key in AMOUNT_FIELDS else "code" if key == "code" else "text"
+        for row in range(2, last + 1):
+            put(ws, f"{letter}{row}", None, kind)
+        if key in LIST_NOTES:
+            add_note(ws, f"{letter}1", LIST_NOTES[key])
+        ws.column_dimensions[letter].width = LIST_WIDTHS[offset]
+        if key == "project_type":
+            add_list_validation(ws, f"{letter}2:{letter}{last}", PROJECT_TYPES, "项目类型", strict=True)
+    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                             showErrorMessage=True, errorStyle="stop", errorTitle="请输入数字",
+                             error="请输入不小于0的数字（单位：万元，不要带单位或文字）。")
+    for key in AMOUNT_FIELDS:
+        letter = get_column_letter(list(LIST_COLUMNS).index(key) + 1)
+        amounts.add(f"{letter}2:{letter}{last}")
+    ws.add_data_validation(amounts)
+    ws.row_dimensions[1].height = 30
+    ws.freeze_panes = "A2"
+    set_print_setup(ws, portrait=False)
+    add_guide(wb, LIST_GUIDE)
+    save_workbook(wb, Path(path), title=PROJECT_LIST_SHEET)
+    return Path(path)
+
+
+def read_list_rows(path: Path) -> tuple[str, list[list[object]]]:
+    """(sheet name, rows from A1) of the list: the sheet that has a 项目名称 header, else the first."""
+    if path.suffix.lower() not in LIST_SUFFIXES:
+        raise ProjectListError(f"项目清单 {path.name} 的格式不受支持，请使用 .xlsx、.xls、.ods 或 .csv 文件")
+    if not path.is_file():
+        raise ProjectListError(f"找不到项目清单 {path}，请检查文件名和路径")
+    if path.suffix.lower() == ".csv":
+        return path.stem, read_csv_rows(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = [(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                  for name in workbook.sheet_names]
+    except Exception as exc:  # calamine raises its own error type for each kind of bad file
+        raise ProjectListError(f"项目清单 {path.name} 无法打开（{str(exc).strip()[:120]}），文件可能已损坏或已加密，"
+                               "请在 Excel 或 WPS 中打开后另存为 .xlsx 再试") from None
+    if not sheets:
+        raise ProjectListError(f"项目清单 {path.name} 中没有工作表")
+    for name, rows in sheets:
+        if header_index(rows) is not None:
+            return name, rows
+    return sheets[0]
+
+
+def read_csv_rows(path: Path) -> list[list[object]]:
+    """Rows of a CSV list. Excel on Chinese Windows saves CSV as GBK, WPS and others as UTF-8."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ProjectListError(f"项目清单 {path.name} 的文字编码无法识别，请在 Excel 中另存为 .xlsx 再试")
+    # The header line holds no free text, so the separator is whichever of these it uses most.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    return [list(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def header_index(rows: list[list[object]]) -> int | None:
+    """0-based index of the first row among the first 20 that has a 项目名称 cell."""
+    name_labels = LIST_COLUMNS["name"][1]
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(list_label(v) in name_labels for v in row):
+            return index
+    return None
+
+
+def list_label(value: object) -> str:
+    """A header cell compared the reader's way, after full-width forms and a required-mark "*" go."""
+    if not isinstance(value, str):
+        return ""
+    text = unicodedata.normalize("NFKC", value).strip().lstrip("*").strip()
+    text = re.sub(r"\((?:必填|选填)\)$", "", text.replace(" ", ""))
+    return reader.normalise_label(text)
+
+
+def find_list_header(path: Path, rows: list[list[object]]) -> tuple[int, dict[str, int], dict[str, float]]:
+    """(header row index, field -> 0-based column, field -> factor to 万元) of the list."""
+    index = header_index(rows)
+    if index is None:
+        raise ProjectListError(f"项目清单 {path.name} 的前{HEADER_SEARCH_ROWS}行中找不到“项目名称”列，请在第一行写表头"
+                               "（项目名称、项目编码、主管部门、实施单位、年初预算数、全年预算数、项目类型、资金用途）",
+                               column="项目名称")
+    header = rows[index]
+    columns: dict[str, int] = {}
+    for position, value in enumerate(header):
+        label = list_label(value)
+        key = next((k for k, (_, labels) in LIST_COLUMNS.items() if label and label in labels), None)
+        if key is None:
+            continue
+        if key in columns:
+            first, this = list_text(header[columns[key]]), list_text(value)
+            raise ProjectListError(
+                f"项目清单 {path.name} 第{index + 1}行：“{first}”（{get_column_letter(columns[key] + 1)}列）和"
+                f"“{this}”（{get_column_letter(position + 1)}列）都是{column_title(key)}列，请删除或改名其中一列",
+                index + 1, this)
+        columns[key] = position
+    for key in REQUIRED_LIST_COLUMNS:
+        if key not in columns:
+            title = column_title(key)
+            raise ProjectListError(
+                f"项目清单 {path.name} 第{index + 1}行（表头）缺少“{title}”列，请添加这一列，"
+                "或把表头改为这个名称", index + 1, title)
+    scales = {key: amount_scale(header[columns[key]]) for key in AMOUNT_FIELDS if key in columns}
+    return index, columns, scales
+
+
+def column_title(key: str) -> str:
+    """The column's name without its unit: 全年预算数, 项目名称."""
+    return LIST_COLUMNS[key][0].split("（")[0]
+
+
+def amount_scale(header: object) -> float:
+    """1 for a header in 万元 (or none), 1/10000 for a header that says （元）."""
+    text = unicodedata.normalize("NFKC", str(header)).replace(" ", "")
+    unit = re.search(r"\(([^()]*)\)$", text)
+    return 0.0001 if unit and "元" in unit.group(1) and "万元" not in unit.group(1) else 1.0
+
+
+def cell_at(row: list[object], column: int) -> object:
+    """The value in ``column`` of ``row``, "" past its end (CSV rows may be short)."""
+    return row[column] if column < len(row) else ""
+
+
+def is_blank_cell(value: object) -> bool:
+    """True for an empty cell or one holding only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def list_text(value: object) -> str:
+    """A text field of the list: a code typed as a number loses its ".0", whitespace at the ends goes."""
+    if is_blank_cell(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_total_row(row: list[object], values: dict[str, object]) -> bool:
+    """A 合计 row, common under lists exported from budget systems: 合计 as the name, or in another
+    column (序号) with no name."""
+    totals = [list_label(v) in TOTAL_ROW_NAMES for v in row]
+    name = list_label(values.get("name"))
+    return name in TOTAL_ROW_NAMES or (not name and any(totals))
+
+
+def project_from_row(path: Path, sheet: str, header: list[object], index: int, values: dict[str, object],
+                     columns: dict[str, int], scales: dict[str, float]) -> Project:
+    """The Project of one list row; a bad value raises ``ProjectListError``."""
+    row = index + 1
+    where = lambda key: f"{get_column_letter(columns[key] + 1)}{row}"
+
+    def fail(key: str, problem: str) -> ProjectListError:
+        shown = list_text(header[columns[key]]) or column_title(key)
+        letter = get_column_letter(columns[key] + 1)
+        return ProjectListError(f"项目清单 {path.name} 第{row}行“{shown}”列（{letter}{row}）：{problem}", row, shown)
+
+    raw_name = list_text(values.get("name"))
+    if not raw_name:
+        raise fail("name", "没有填写项目名称，请补上项目名称，或删除这一行")
+    prefix, name = split_code(raw_name)
+    code = list_text(values.get("code")) or prefix
+    amounts: dict[str, Amount] = {}
+    for key in AMOUNT_FIELDS:
+        if key not in columns:
+            amounts[key] = Amount()
+            continue
+        raw = values[key]
+        try:
+            number = parse_list_amount(raw)
+        except ValueError as exc:
+            raise fail(key, f"{exc}，请填写不小于0的数字，不要带文字（没有的留空）") from None
+        if number is not None:
+            number = round(number * scales[key], 6)
+        amounts[key] = Amount(number, where(key), list_text(raw))
+    project_type = list_text(values.get("project_type"))
+    if project_type:
+        project_type = re.sub(r"\s", "", unicodedata.normalize("NFKC", project_type)).removesuffix("项目")
+        if project_type not in PROJECT_TYPES:
+            raise fail("project_type", f"项目类型“{list_text(values['project_type'])}”无效，请填写“经常性”或“一次性”")
+    total = FundsRow("年度资金总额", amounts["initial"], amounts["budget"])
+    appropriation = FundsRow("其中：当年财政拨款", amounts["initial"], amounts["budget"])
+    has_amount = not (amounts["initial"].missing and amounts["budget"].missing)
+    return Project(
+        file=path.name, sheet=sheet, name=name, code=code,
+        # The reader drops a code prefix from these ("219001-棠溪镇人民政府"); so does the list.
+        department=split_code(list_text(values.get("department")))[1],
+        implementer=split_code(list_text(values.get("implementer")))[1],
+        funds=Funds(total=total, appropriation=appropriation if has_amount else None),
+        project_type=project_type, fund_use=list_text(values.get("fund_use")),
+        cells={key: where(key) for key in columns})
+
+
+def parse_list_amount(value: object) -> float | None:
+    """万元 from a list cell: a number, or text such as "81.20", "１，２００", "81.2万元"; None if empty.
+
+    Raises ValueError (its text is the Chinese reason) for text that is not a number, or a negative one.
+    """
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise ValueError(f"“{value}”不是数字")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = re.sub(r"[\s,]", "", unicodedata.normalize("NFKC", str(value)))
+        if text in EMPTY_MARKERS:
+            return None
+        try:
+            number = float(text.removesuffix("万元"))
+        except ValueError:
+            raise ValueError(f"“{str(value).strip()}”不是数字") from None
+    if not math.isfinite(number):
+        raise ValueError(f"“{value}”不是有效的数字")
+    if number < 0:
+        raise ValueError(f"金额 {number:g} 是负数")
+    return number
+
+
+def check_unique_project(path: Path, header: list[object], project: Project, index: int,
+                         columns: dict[str, int], seen: dict[tuple[str, str], int]) -> None:
+    """Raise for a second row with the same 项目编码, or the same 项目名称 when it has no code."""
+    key = ("code", project.code) if project.code else ("name", project.name)
+    row = index + 1
+    if key not in seen:
+        seen[key] = row
+        return
+    field_key = "code" if key[0] == "code" and "code" in columns else "name"
+    shown = list_text(header[columns[field_key]]) or column_title(field_key)
+    letter = get_column_letter(columns[field_key] + 1)
+    what = f"项目编码“{project.code}”" if key[0] == "code" else f"项目名称“{project.name}”（未填项目编码）"
+    raise ProjectListError(
+        f"项目清单 {path.name} 第{row}行“{shown}”列（{letter}{row}）：{what}与第{seen[key]}行重复，"
+        "请删除重复的行，或更正编码/名称", row, shown)
+
+
+def write_prefilled_form(path: Path, project: Project, year: int) -> None:
+    """One pre-filled form: the list's fields drawn and locked, the rest the blank template."""
+    fields = prefill_fields(project)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = FORM_SHEET
+    draw_form(ws, fields, year)
+    # Excel and WPS recalculate on opening a file openpyxl wrote, so the rate appears once B is typed.
+    set_value(ws[f"G{FUNDS_TOTAL_ROW}"], RATE_FORMULA, formula_allowed=True)
+    lock_prefilled(ws, fields)
+    add_guide(wb, FORM_GUIDE + PREFILL_GUIDE)
+    save_workbook(wb, path, title=FORM_SHEET)
+
+
+def prefill_fields(project: Project) -> Project:
+    """Only what a project list gives: identity, type, use and the budget figures (no B, no indicators)."""
+    total = project.funds.total
+    source = project.funds.appropriation or total
+    has_amount = not (total.initial.missing and total.budget.missing)
+    return Project(
+        file=project.file, sheet=project.sheet, name=project.name, code=project.code,
+        department=project.department, implementer=project.implementer,
+        funds=Funds(total=FundsRow("年度资金总额", total.initial, total.budget),
+                    appropriation=FundsRow("其中：当年财政拨款", source.initial, source.budget)
+                    if has_amount else None),
+        project_type=project.project_type, fund_use=project.fund_use)
+
+
+def lock_prefilled(ws: Worksheet, project: Project) -> None:
+    """Lock and tint every cell the list filled; cells it left empty stay editable."""
+    values_row = FIRST_INDICATOR_ROW + len(plan_indicator_rows(project)) + 2  # under 补充信息's labels
+    appropriation = project.funds.appropriation or FundsRow("")
+    targets = (
+        (f"B{NAME_ROW}:I{NAME_ROW}", project.name),
+        (f"B{DEPARTMENT_ROW}:E{DEPARTMENT_ROW}", project.department),
+        (f"G{DEPARTMENT_ROW}:I{DEPARTMENT_ROW}", project.implementer),
+        (f"C{FUNDS_TOTAL_ROW}", project.funds.total.initial.value),
+        (f"D{FUNDS_TOTAL_ROW}", project.funds.total.budget.value),
+        (f"C{APPROPRIATION_ROW}", appropriation.initial.value),
+        (f"D{APPROPRIATION_ROW}", appropriation.budget.value),
+        (span("B", "C", values_row), project.code),
+        (span("D", "D", values_row), project.project_type),
+        (span("E", "F", values_row), project.fund_use),
+    )
+    for ref, value in targets:
+        if value is None or value == "":
+            continue
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        for row in range(min_row, max_row + 1):
+            for column in range(min_col, max_col + 1):
+                cell = ws.cell(row=row, column=column)
+                cell.protection = Protection(locked=True)
+                cell.fill = PREFILL_FILL
+    add_note(ws, f"B{NAME_ROW}", PREFILL_NOTE)
+
+
+def plan_file_names(projects: list[Project]) -> list[str]:
+    """Safe, unique file names: "<项目编码>_<项目名称>.xlsx", or "<nn>_<名称>.xlsx" without a code."""
+    width = max(2, len(str(len(projects))))
+    taken: set[str] = set()
+    names = []
+    for number, project in enumerate(projects, start=1):
+        prefix = project.code or f"{number:0{width}d}"
+        stem = safe_stem(f"{prefix}_{project.name}" if project.name else prefix)
+        candidate, copy = stem, 1
+        # Windows and macOS file names ignore case: "Ab.xlsx" and "AB.xlsx" are one file.
+        while candidate.casefold() in taken:
+            copy += 1
+            suffix = f"_{copy}"
+            candidate = bound_stem(stem, MAX_STEM_CHARS - len(suffix), MAX_STEM_BYTES - len(suffix)) + suffix
+        taken.add(candidate.casefold())
+        names.append(f"{candidate}.xlsx")
+    return names
+
+
+def safe_stem(text: str) -> str:
+    """A file name stem any Windows, macOS or Linux file system accepts and the batch does not skip."""
+    stem = UNSAFE_NAME_CHARS.sub("_", unicodedata.normalize("NFC", text))
+    stem = re.sub(r"\s+", " ", stem)
+    # A leading "." hides the file and "~$" marks an Office lock file: the inbox scan skips both.
+    stem = stem.lstrip(" .~$")
+    stem = bound_stem(stem, MAX_STEM_CHARS, MAX_STEM_BYTES)
+    # Windows drops trailing dots and spaces, and refuses device names even with an extension.
+    stem = stem.rstrip(" .") or "项目"
+    if stem.split(".")[0].upper() in RESERVED_NAMES:
+        stem = f"{stem}_"
+    return stem
+
+
+def bound_stem(stem: str, max_chars: int, max_bytes: int) -> str:
+    """``stem`` cut to at most ``max_chars`` characters and ``max_bytes`` UTF-8 bytes."""
+    stem = stem[:max_chars]
+    while len(stem.encode("utf-8")) > max_bytes:
+        stem = stem[:-1]
+    return stem.rstrip(" .")
 
 
 # --- the form --------------------------------------------------------------------------------
@@ -512,18 +981,32 @@ def put(ws: Worksheet, ref: str, value: object, kind: str) -> None:
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     anchor = ws.cell(row=min_row, column=min_col)
     set_value(anchor, value, formula_allowed=value == RATE_FORMULA)
-    font, fill, alignment, locked, number_format = STYLES[kind]
-    bordered = kind not in ("title", "subtitle")
     for row in range(min_row, max_row + 1):
         for column in range(min_col, max_col + 1):
-            cell = ws.cell(row=row, column=column)
-            cell.font = font
-            cell.fill = fill
-            cell.alignment = alignment
-            cell.protection = Protection(locked=locked)
-            cell.number_format = number_format
-            if bordered:
-                cell.border = GRID_BORDER
+            style_cell(ws.cell(row=row, column=column), kind)
+
+
+# openpyxl hashes every Font, Border and Fill again on each assignment to find it in the
+# workbook's style tables: more than half the time of drawing a form. A cell's style is an array
+# of indices into those tables, so a kind is styled once per workbook and its array copied after.
+_STYLE_ARRAYS: weakref.WeakKeyDictionary[Workbook, dict[str, StyleArray]] = weakref.WeakKeyDictionary()
+
+
+def style_cell(cell: Cell | MergedCell, kind: str) -> None:
+    """Give ``cell`` the font, fill, alignment, protection, format and border of ``kind``."""
+    styled = _STYLE_ARRAYS.setdefault(cell.parent.parent, {})
+    if kind in styled:
+        cell._style = copy.copy(styled[kind])
+        return
+    font, fill, alignment, locked, number_format = STYLES[kind]
+    cell.font = font
+    cell.fill = fill
+    cell.alignment = alignment
+    cell.protection = Protection(locked=locked)
+    cell.number_format = number_format
+    if kind not in ("title", "subtitle"):
+        cell.border = GRID_BORDER
+    styled[kind] = copy.copy(cell._style)
 
 
 def set_value(cell: Cell, value: object, formula_allowed: bool = False) -> None:

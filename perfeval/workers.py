@@ -119,8 +119,11 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
     todo = list(range(len(items)))
     while todo:
         suspects, reason = _run_pool(func, items, todo, jobs, states, results, progress, timeout)
-        if reason and not suspects:  # the pool broke before any item started: try the next chunk alone
-            suspects = set([i for i in todo if i not in results][:CHUNK])
+        if reason and not suspects:
+            # Workers die before starting any item: the environment, not a file, is at fault (a main
+            # module that cannot be re-imported, no /dev/shm...). Go on without isolation.
+            rest = [i for i in todo if i not in results]
+            results.update((i, _step(_call(func, items[i]), progress)) for i in rest)
         for index in sorted(suspects):
             results[index] = _run_alone(func, index, items[index], states, on_failure, timeout, reason)
             if progress:
@@ -144,9 +147,14 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
     pool = _Pool(jobs, states)
     chunks: dict[Future, list[int]] = {}
     try:
-        for start in range(0, len(todo), CHUNK):
-            indices = todo[start:start + CHUNK]
-            chunks[pool.executor.submit(_run_chunk, func, [(i, items[i]) for i in indices])] = indices
+        try:
+            for start in range(0, len(todo), CHUNK):
+                indices = todo[start:start + CHUNK]
+                chunks[pool.executor.submit(_run_chunk, func, [(i, items[i]) for i in indices])] = indices
+        except BrokenProcessPool:
+            suspects = pool.in_flight(todo)
+            pool.kill()
+            return suspects, "crash"
         pending = set(chunks)
         while pending:
             done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
