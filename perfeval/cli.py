@@ -181,6 +181,9 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
         read = sum(1 for f in batch.files if f.status == "已读取")
         click.echo(f"读取文件 {read} 个，无法读取或无自评表 {len(batch.files) - read} 个；"
                    f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
+        if batch.ignored:
+            shown = "、".join(batch.ignored[:5]) + (f" 等 {len(batch.ignored)} 个" if len(batch.ignored) > 5 else "")
+            click.echo(f"已忽略非电子表格文件：{shown}")
         click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
                    f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
         click.echo(f"输出：{outputs.summary}、{'、'.join(str(p) for p in outputs.reports)}、{outputs.result}"

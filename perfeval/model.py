@@ -230,6 +230,7 @@ class Batch:
     version: str
     run_time: dt.datetime
     units: tuple[UnitInfo, ...] = ()  # every reporting unit, when the batch holds more than one
+    ignored: tuple[str, ...] = ()  # files in the inbox that are not spreadsheets, listed once
 
     @property
     def multi_unit(self) -> bool:

@@ -63,7 +63,8 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     files = tuple(file_record(path, inbox, r) for path, r in zip(inbox.workbooks, readings))
     units = tuple(replace(u, year=u.year or year) for u in units)
     return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
-                 __version__, now or dt.datetime.now().replace(microsecond=0), units)
+                 __version__, now or dt.datetime.now().replace(microsecond=0), units,
+                 tuple(inbox.relative(p) for p in inbox.ignored))
 
 
 def combined_unit(units: list[UnitInfo]) -> UnitInfo:

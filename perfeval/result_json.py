@@ -22,6 +22,7 @@ def batch_to_dict(batch: Batch) -> dict:
         "totals": totals(batch),
         "files": [{"name": f.name, "sha256": f.sha256, "status": f.status, "projects": f.projects}
                   for f in batch.files],
+        "ignored": list(batch.ignored),
         "projects": [_project(r) for r in batch.results],
         "issues": [_issue(i) for i in batch.issues],
     }
