@@ -1,8 +1,9 @@
 """Stage 1: find the workbooks in the inbox.
 
 Staff drop files into a folder, often one subfolder per unit. Office and WPS leave lock files
-beside open workbooks (``~$表.xlsx`` from Excel, ``.~表.xlsx`` from WPS/LibreOffice): those and
-hidden files are skipped silently; anything that is not a spreadsheet is listed once as ignored.
+beside open workbooks (``~$表.xlsx`` from Excel, ``.~表.xlsx`` from WPS/LibreOffice): those,
+hidden files and Windows' Thumbs.db/desktop.ini are skipped silently; anything else that is not a
+spreadsheet is listed once as ignored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
 CONFIG_NAMES = frozenset({"perfeval.toml"})
+# Files the operating system leaves in every folder a user opens: not worth listing as ignored.
+SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,9 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
                 continue
             if file.suffix.lower() in SPREADSHEET_SUFFIXES:
                 workbooks.append(file)
-            elif file.name not in CONFIG_NAMES:
+            elif file.name not in CONFIG_NAMES and file.name.lower() not in SYSTEM_NAMES:
                 ignored.append(file)
-    return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(ignored))
+    return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(dict.fromkeys(ignored)))
 
 
 def _is_hidden(relative: Path) -> bool:

@@ -2,7 +2,9 @@
 
 Amounts become 万元 (a form that says 金额单位：元 is converted, and the conversion is noted),
 指标值 are parsed by ``perfeval.values``, code prefixes are split off names, 一级指标 labels lose
-their points, and template instruction text left in a cell counts as no value (F005).
+their points, and template instruction text left in a cell counts as no value (F005). Formulas
+that were never calculated (F003) are derived where the form allows: the funds total as the sum of
+its rows, 执行率 as B/A, its 得分 as 分值 × 执行率.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import RawCell, RawForm, UnitSheet, normalise_label
-from perfeval.values import clean_text, is_empty, parse_amount, parse_value
+from perfeval.reader import EMPTY, RawCell, RawForm, UnitSheet, normalise_label
+from perfeval.values import clean_text, format_number, is_empty, parse_amount, parse_value
 
 _CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
 _INSTRUCTION = re.compile(r"(\d+\s*字以内|请填写|请根据|对照年度目标|填写说明|如实填写|此处填写|按照.*填写)")
@@ -46,11 +49,12 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     """A ``Project`` from a ``RawForm``, and the issues normalisation found (F005, B008, B011, B013)."""
     ctx = _Context(form)
     text = lambda key: _text(ctx, form.fields.get(key))
-    code, name = split_code(text("name"))
+    line = lambda key: _one_line(text(key))
+    code, name = split_code(line("name"))
     ctx.project = name
-    dept_code, department = split_code(text("department"))
-    _, implementer = split_code(text("implementer"))
-    own_code = text("code")
+    dept_code, department = split_code(line("department"))
+    _, implementer = split_code(line("implementer"))
+    own_code = line("code")
     year = form.fields.get("year")
     cells = {k: v.cell for k, v in form.fields.items() if v.cell}
     declared = {}
@@ -69,10 +73,41 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     return project, ctx.issues
 
 
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
+
+
+def _one_line(text: str) -> str:
+    """A name typed over several lines in one cell (Alt+Enter) is one name: "金融监管\n工作经费"."""
+    return _LINE_BREAK.sub("", text) if "\n" in text or "\r" in text else text
+
+
+_empty_text = lru_cache(maxsize=4096)(is_empty)  # the same labels, units and markers recur form after form
+
+
+def _empty(v: object) -> bool:
+    """``values.is_empty`` with the common cases first: most cells are "" or numbers."""
+    cls = v.__class__
+    if cls is float or cls is int:
+        return v != v  # NaN
+    if cls is str:
+        return not v or _empty_text(v)
+    return is_empty(v)
+
+
+def _clean(v: object) -> str:
+    """``values.clean_text`` without its chain of type checks for the usual str, float and int."""
+    cls = v.__class__
+    if cls is float and v - v == 0:  # finite
+        return format_number(v)
+    if cls is int:
+        return str(v)
+    return clean_text(v)
+
+
 def _text(ctx: _Context, raw: RawCell | None) -> str:
-    if raw is None or is_empty(raw.value):
+    if raw is None or _empty(raw.value):
         return ""
-    text = clean_text(raw.value)
+    text = _clean(raw.value)
     if _INSTRUCTION.search(text) and len(text) < 120:
         ctx.add("F005", raw.cell, f"单元格仍是模板的填写说明“{text[:30]}”，请替换为实际内容")
         return ""
@@ -86,17 +121,22 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
         ctx.add("F003", raw.cell, "该单元格是公式，但没有计算结果（文件由程序生成、未在 Excel/WPS 中保存过）；"
                                   "资金总额按各来源之和推算，执行率和得分由 perfeval 按规则计算，建议在 Excel 中打开后保存再提交")
         return Amount(None, raw.cell, "")
-    if is_empty(raw.value):
+    v = raw.value
+    if _empty(v):
         return Amount(None, raw.cell, "")
-    text = clean_text(raw.value)
-    try:
-        value = parse_amount(raw.value)
-    except ValueError:
-        ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值（金额以万元为单位）")
-        return Amount(None, raw.cell, text)
+    text = _clean(v)
+    if v.__class__ is float or v.__class__ is int:
+        value = float(v)
+    else:
+        try:
+            value = parse_amount(v)
+        except ValueError:
+            what = "（金额以万元为单位）" if money else ""
+            ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值{what}")
+            return Amount(None, raw.cell, text)
     if value is not None and money and ctx.form.amount_unit == "元":
         value = value / 10000
-    if value is not None and percent and value > 1.5 and not isinstance(raw.value, str):
+    if value is not None and percent and value > 1.5 and "%" not in text and "％" not in text:
         value = value / 100  # a rate typed as 50.34 into a cell that is not formatted as percent
     return Amount(value, raw.cell, text)
 
@@ -119,12 +159,21 @@ def _funds(ctx: _Context) -> Funds:
     if total.budget.value is None and total.initial.value is not None and "budget" not in form.funds_columns:
         ctx.add("B013", total.initial.cell, "表中没有全年预算数栏，以年初预算数作为全年预算数计算执行率")
     cols = form.funds.get("total", {})
+    rate = _amount(ctx, cols.get("rate"), money=False, percent=True)
+    if rate.value is None and rate.cell and rate.cell in form.uncached:
+        # the unit's 执行率 formula, never calculated: what it would show is B/A
+        a, b = total.budget.value, total.actual.value
+        if a and b is not None:
+            rate = Amount(round(b / a, 6), rate.cell, "")
+    weight = _amount(ctx, cols.get("weight"), money=False)
+    score = _amount(ctx, cols.get("score"), money=False)
+    if score.value is None and score.cell and score.cell in form.uncached and rate.value is not None:
+        # likewise the 得分 formula: 分值 × 执行率, at most the 分值
+        score = Amount(round((weight.value or 10.0) * min(rate.value, 1.0), 2), score.cell, "")
     return Funds(
         total=total, appropriation=rows.get("appropriation"), own_level=rows.get("own_level"),
         carryover=rows.get("carryover"), other=rows.get("other"),
-        weight=_amount(ctx, cols.get("weight"), money=False),
-        rate_written=_amount(ctx, cols.get("rate"), money=False, percent=True),
-        score_written=_amount(ctx, cols.get("score"), money=False),
+        weight=weight, rate_written=rate, score_written=score,
     )
 
 
@@ -141,50 +190,62 @@ def _derive_total(form: RawForm, rows: dict[str, FundsRow]) -> FundsRow:
     return replace(total, **derived) if derived else total
 
 
+@lru_cache(maxsize=1024)
 def level1_name(text: str) -> str:
     """'产出指标(50分)' -> '产出指标'; '产出' -> '产出指标'."""
     label = re.sub(r"[(（].*?[)）]", "", normalise_label(text))
     return _LEVEL1.get(label[:3] if label.startswith("满意度") else label[:2], label)
 
 
+@lru_cache(maxsize=1024)
+def _level2_name(text: str) -> str:
+    return re.sub(r"[(（].*?[)）]", "", text).strip()
+
+
 def _indicators(ctx: _Context) -> list[Indicator]:
     found = []
     for row in ctx.form.indicators:
-        level1 = level1_name(clean_text(row["level1"].value))
-        level2 = re.sub(r"[(（].*?[)）]", "", clean_text(row["level2"].value)).strip()
+        level1 = level1_name(_clean(row["level1"].value))
+        level2 = _level2_name(_clean(row["level2"].value))
         cost = level1 == "成本指标" or level2.startswith("成本")
         target_raw = _combine(row, "target", "nature", "unit")
         actual_raw = _combine(row, "actual", None, "actual_unit")
-        name_cell = row.get("name", RawCell("", ""))
+        name_cell = row.get("name", EMPTY)
         target_text = _text(ctx, target_raw)
         actual_text = _text(ctx, actual_raw)
         found.append(Indicator(
-            level1=level1, level2=level2, name=_text(ctx, row.get("name")),
+            level1=level1, level2=level2, name=_one_line(_text(ctx, row.get("name"))),
             target=parse_value(target_raw.value if target_text else "", target_raw.cell, cost=cost),
             actual=parse_value(actual_raw.value if actual_text else "", actual_raw.cell, cost=cost, actual=True),
             weight=_amount(ctx, row.get("weight"), money=False),
             score_written=_amount(ctx, row.get("score"), money=False),
             deviation=_text(ctx, row.get("deviation")),
             row=_row_of(name_cell.cell or target_raw.cell),
-            name_cell=name_cell.cell, deviation_cell=row.get("deviation", RawCell("", "")).cell,
+            name_cell=name_cell.cell, deviation_cell=row.get("deviation", EMPTY).cell,
         ))
     return found
 
 
+# 指标性质 as Sichuan-style forms fill it: a comparator, or a word for the indicator's direction
+_NATURE_WORDS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤", "定性": "", "定性指标": "",
+                 "定量": "", "定量指标": "", "等于": "=", "区间": ""}
+
+
 def _combine(row: dict[str, RawCell], value_key: str, nature_key: str | None, unit_key: str) -> RawCell:
     """Sichuan-style split columns: 指标性质 | 指标值 | 度量单位 read as one value text."""
-    value = row.get(value_key, RawCell("", ""))
+    value = row.get(value_key, EMPTY)
     nature = row.get(nature_key) if nature_key else None
     unit = row.get(unit_key) or (row.get("unit") if value_key == "actual" else None)
-    if (nature is None or is_empty(nature.value)) and (unit is None or is_empty(unit.value)):
+    if (nature is None or _empty(nature.value)) and (unit is None or _empty(unit.value)):
         return value
-    if is_empty(value.value):
+    if _empty(value.value):
         return value
-    text = clean_text(value.value)
-    if nature is not None and not is_empty(nature.value):
-        text = clean_text(nature.value) + text
-    if unit is not None and not is_empty(unit.value) and not text.endswith(clean_text(unit.value)):
-        text += clean_text(unit.value)
+    text = _clean(value.value)
+    if nature is not None and not _empty(nature.value):
+        word = _clean(nature.value)
+        text = _NATURE_WORDS.get(word, word) + text
+    if unit is not None and not _empty(unit.value) and not text.endswith(_clean(unit.value)):
+        text += _clean(unit.value)
     return RawCell(text, value.cell)
 
 

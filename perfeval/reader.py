@@ -1,4 +1,4 @@
-"""Stage 2: read the forms out of a workbook, by their labels (FORM.md §2).
+"""Stage 2: read the forms out of a workbook, by their labels (FORM.md §2, §3).
 
 Published 自评表 move around: rows are inserted, columns shift, labels carry spaces, full-width
 brackets, units or points. So nothing here uses fixed addresses: each block is found by its
@@ -9,29 +9,42 @@ numbers and parsed values is the next stage's job (``normalise``).
 python-calamine reads .xlsx/.xlsm/.xls/.ods in about half a millisecond per form and returns merged
 ranges; merged cells hold their value in the top-left cell only, which is why 一级/二级指标 are
 carried down.
+
+Before calamine sees a file, ``precheck`` bounds the work it can cause (QUALITY.md "Robustness"):
+calamine builds a dense grid up to the furthest cell and *aborts the process* when that grid cannot
+be allocated, so the sizes in the zip directory, the cell extents of every sheet and the XML
+prologues are checked first, from the bytes that calamine will then parse (not from the path
+again, so the file cannot change in between).
 """
 
 from __future__ import annotations
 
 import html
+import io
+import posixpath
 import re
-import zipfile
+import struct
+import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import python_calamine
 
-from perfeval.model import Issue
 from perfeval import checks
+from perfeval.model import Issue
 
+MAX_FILE = 100 * 1024 * 1024  # bytes on disk
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes of XML a workbook may inflate to
-MAX_RATIO = 200  # compression ratio of one member beyond which it is a bomb
+MAX_RATIO = 200  # compression ratio of one member beyond which a large member is a bomb
+MAX_MEMBERS = 10_000
+MAX_CELLS = 200_000  # cells in the whole workbook
 MAX_ROWS = 5000
 MAX_COLS = 200
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):
     """A cell's value as read (str, float, int, bool, date, or "" when empty) and its address."""
 
     value: object
@@ -80,11 +93,21 @@ class Workbook:
 
 # ---- labels -------------------------------------------------------------------------------
 
-_SPACE = re.compile(r"[\s\u3000\u00a0]+")
+_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _TRAILING_PART = re.compile(r"\((?:[^()]*?(?:万元|元|分|A|B|B/A|%|％)[^()]*?)\)$")
 _POINTS = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 _TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "【": "(", "】": ")", "［": "(", "］": ")",
                         "，": ",", "、": ","})
+
+
+@lru_cache(maxsize=8192)
+def _normalise_text(text: str) -> str:
+    s = _SPACE.sub("", text).translate(_TRANS)
+    if len(s) > 40:
+        return s
+    for _ in range(2):
+        s = _TRAILING_PART.sub("", s)
+    return s.rstrip(":")
 
 
 def normalise_label(text: object) -> str:
@@ -92,12 +115,7 @@ def normalise_label(text: object) -> str:
     unit or points part such as （万元） （A） （B/A） （10分） (50分), no trailing colon."""
     if not isinstance(text, str):
         return ""
-    s = _SPACE.sub("", text).translate(_TRANS)
-    if len(s) > 40:
-        return s
-    for _ in range(2):
-        s = _TRAILING_PART.sub("", s)
-    return s.rstrip(":")
+    return _normalise_text(text)
 
 
 def _labels(*names: str) -> frozenset[str]:
@@ -108,8 +126,8 @@ BUDGET = _labels("全年预算数", "调整后预算数", "调整预算数", "�
 INITIAL = _labels("年初预算数", "年初预算")
 ACTUAL = _labels("全年执行数", "预算执行数", "执行数", "全年执行", "实际执行数", "实际支出数")
 RATE = _labels("执行率", "预算执行率")
-POINTS = _labels("分值", "权重", "权重(分值)", "分值(权重)")
-SCORE = _labels("得分", "自评得分", "评分")
+POINTS = _labels("分值", "权重", "权重(分值)", "分值(权重)", "指标分值")
+SCORE = _labels("得分", "自评得分", "评分", "实际得分")
 TOTAL_ROW = _labels("年度资金总额", "资金总额", "总额", "合计", "年度资金总额:")
 APPROPRIATION_ROW = _labels("当年财政拨款", "本年财政拨款", "财政拨款", "财政资金", "本年一般公共预算拨款")
 OWN_LEVEL_ROW = _labels("本级资金", "区级资金", "县级资金", "市级资金", "省级资金")
@@ -117,12 +135,13 @@ CARRYOVER_ROW = _labels("上年结转资金", "上年结转", "结转资金")
 OTHER_ROW = _labels("其他资金", "单位资金", "财政专户管理资金")
 FUNDS_ROWS = {"total": TOTAL_ROW, "appropriation": APPROPRIATION_ROW, "own_level": OWN_LEVEL_ROW,
               "carryover": CARRYOVER_ROW, "other": OTHER_ROW}
+FUNDS_BLOCK = _labels("项目资金", "资金来源", "项目资金(万元)", "预算执行情况", "资金情况")
 
 LEVEL1 = _labels("一级指标")
 LEVEL2 = _labels("二级指标")
 LEVEL3 = _labels("三级指标", "指标名称")
-TARGET = _labels("年度指标值", "指标值", "年初目标值", "目标值", "预期指标值")
-ACTUAL_VALUE = _labels("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值")
+TARGET = _labels("年度指标值", "指标值", "年初目标值", "目标值", "预期指标值", "年度目标值", "全年指标值")
+ACTUAL_VALUE = _labels("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值", "全年实际完成值", "实际完成数")
 NATURE = _labels("指标性质")
 UNIT = _labels("度量单位", "计量单位", "单位")
 DEVIATION = _labels("偏差原因分析及改进措施", "未完成原因分析", "偏差原因", "未完成原因分析及改进措施",
@@ -141,177 +160,589 @@ FILLER = _labels("填报人", "填表人")
 PHONE = _labels("联系电话", "电话")
 TOTAL_SCORE = _labels("总分", "合计", "总计")
 STOP = _labels("项目负责人", "财务负责人", "填报日期", "单位盖章", "单位负责人", "审核人", "补充信息",
-               "填表日期", "备注")
+               "填表日期", "备注", "填报单位", "单位(盖章)", "盖章")
 INDICATOR_BLOCK = _labels("绩效指标", "年度绩效指标")
 
 # Every label the reader knows: a value scan stops when it meets one.
 KNOWN = frozenset().union(
     BUDGET, INITIAL, ACTUAL, RATE, POINTS, SCORE, TOTAL_ROW, LEVEL1, LEVEL2, LEVEL3, TARGET, ACTUAL_VALUE,
     DEVIATION, GOAL, ACHIEVEMENT, GOAL_BLOCK, NAME, DEPARTMENT, IMPLEMENTER, CODE, PROJECT_TYPE, FUND_USE,
-    FILLER, PHONE, STOP, INDICATOR_BLOCK, _labels("项目资金", "资金来源", "项目资金(万元)"))
+    FILLER, PHONE, STOP, INDICATOR_BLOCK, FUNDS_BLOCK)
 
 UNIT_SHEET = "单位情况"
 UNIT_ITEMS = ("单位名称", "年度", "主管部门", "本级资金名称", "资金使用管理情况", "绩效评价工作情况", "存在的问题",
               "有关建议", "其他需要说明的问题", "联系人", "联系电话", "报送日期")
 
 
-def cell_name(row: int, col: int) -> str:
-    """0-based (row, col) -> A1."""
+def column_letters(col: int) -> str:
+    """0-based column -> A, B, …, Z, AA, …"""
     letters = ""
     col += 1
     while col:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    return letters
+
+
+_LETTERS = tuple(column_letters(c) for c in range(MAX_COLS + 1))
+
+
+def cell_name(row: int, col: int) -> str:
+    """0-based (row, col) -> A1."""
+    return f"{_LETTERS[col] if col <= MAX_COLS else column_letters(col)}{row + 1}"
 
 
 # ---- files --------------------------------------------------------------------------------
 
+Problem = tuple[str, str]  # (code, message)
+
+ENCRYPTED = "文件已加密，请另存为未加密的工作簿"
+_RESAVE = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
+_UNREADABLE = "文件读取时出错（{}），已跳过；" + _RESAVE
+
+
 def read_workbook(path: Path, name: str) -> Workbook:
     """Every form and the 单位情况 sheet of one file; problems become issues, never exceptions."""
     book = Workbook(name)
-    problem, uncached = _precheck(path)
-    if problem is not None:
-        code, message = problem
-        book.issues.append(checks.issue(code, message, file=name))
-        book.readable = False
-        return book
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = list(workbook.sheet_names)
-    except Exception as exc:  # calamine raises its own error types for every kind of bad file
-        book.issues.append(checks.issue("F001", _open_failure(path, exc), file=name))
+        _read_into(book, Path(path))
+    except Exception as exc:  # a bug or an input nobody foresaw must cost this file only
+        book.issues.append(checks.issue("F001", _UNREADABLE.format(_short(exc)), file=name))
         book.readable = False
-        return book
-    for sheet_name in sheets:
-        try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            grid = sheet.to_python(skip_empty_area=False)
-            merged = sheet.merged_cell_ranges or []
-        except Exception as exc:
-            book.issues.append(checks.issue(
-                "F001", f"工作表“{sheet_name}”无法读取（{_short(exc)}），请在 Excel 中打开后另存再提交",
-                file=name, sheet=sheet_name))
-            continue
-        if normalise_label(sheet_name) == UNIT_SHEET:
-            book.unit = read_unit_sheet(grid, name, sheet_name)
-            continue
-        form = find_form(grid, merged, name, sheet_name)
-        if form is not None:
-            form.uncached = frozenset(uncached.get(sheet_name, ()))
-            book.forms.append(form)
-    if not book.forms and book.unit is None:
-        book.issues.append(checks.issue(
-            "F002", "工作簿中没有找到项目支出绩效自评表（未找到“项目名称”“三级指标”等栏目），"
-                    "请使用 perfeval template 生成的模板或标准自评表填报", file=name))
     return book
 
 
-Problem = tuple[str, str]  # (code, message)
-
-
-def _precheck(path: Path) -> tuple[Problem | None, dict[str, set[str]]]:
-    """Bounded work before any parser runs: a zip whose members would inflate beyond the limits
-    is rejected from its central directory, without decompressing anything; then the sheets'
-    extents are checked. Also returns, per sheet, the formula cells that have no cached value."""
+def _read_into(book: Workbook, path: Path) -> None:
+    data, problem = _load_bytes(path)
+    uncached: dict[str, set[str]] = {}
+    if problem is None:
+        problem, uncached = precheck(data, path.suffix.lower())
+    if problem is not None:
+        _fail(book, problem)
+        return
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = [(m.name, m.visible == python_calamine.SheetVisibleEnum.Visible)
+                  for m in workbook.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    except Exception as exc:  # calamine raises its own error types for every kind of bad file
+        _fail(book, ("F001", _open_failure(path, data, exc)))
+        return
+    hidden_forms: list[RawForm] = []
+    for sheet_name, visible in sheets:
+        grid = _load_sheet(book, workbook, sheet_name)
+        if grid is None:
+            if not book.readable:
+                return
+            continue
+        rows, merged = grid
+        if normalise_label(sheet_name) == UNIT_SHEET:
+            book.unit = read_unit_sheet(rows, book.file, sheet_name)
+            continue
+        form = find_form(rows, merged, book.file, sheet_name)
+        if form is None:
+            continue
+        form.uncached = frozenset(uncached.get(sheet_name, ()))
+        (book.forms if visible else hidden_forms).append(form)
+    book.forms += _hidden_projects(book.forms, hidden_forms)
+    if not book.forms and book.unit is None:
+        book.issues.append(checks.issue(
+            "F002", "工作簿中没有找到项目支出绩效自评表（未找到“项目名称”“三级指标”等栏目），"
+                    "请使用 perfeval template 生成的模板或标准自评表填报", file=book.file))
+
+
+def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
+    """The forms of hidden sheets that count. A hidden sheet is usually a spare copy of the
+    template, or an older copy of the same project; it counts when the workbook shows no form at
+    all (the unit hid the one it filled), or when it holds another project."""
+    if not visible:
+        return hidden
+    shown = {_project_name(f) for f in visible}
+    return [f for f in hidden if _project_name(f) and _project_name(f) not in shown]
+
+
+def _project_name(form: RawForm) -> str:
+    value = form.fields.get("name", EMPTY).value
+    return _SPACE.sub("", value) if isinstance(value, str) else ""
+
+
+def _fail(book: Workbook, problem: Problem) -> None:
+    """The whole file is rejected: one issue, nothing of it is used."""
+    code, message = problem
+    book.forms, book.unit = [], None
+    book.issues.append(checks.issue(code, message, file=book.file))
+    book.readable = False
+
+
+def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            return b"", ("F007", f"文件大小 {size / 1048576:.0f} MB，超过 {MAX_FILE // 1048576} MB 的读取上限，"
+                                 "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
+        return path.read_bytes(), None
     except OSError as exc:
-        return ("F001", f"文件无法读取（{exc.strerror or exc}），请检查文件权限"), {}
-    if not head:
-        return ("F001", "文件为空（0 字节），请重新保存后再提交"), {}
-    if head.startswith(b"%PDF"):
-        return ("F001", "文件实际上是 PDF，不是 Excel 工作簿，请提交 .xlsx 格式的自评表"), {}
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xlsb", ".ods") and head.startswith(b"\xd0\xcf\x11\xe0"):
-        # An OLE container with an OOXML name is how Office stores password-protected workbooks.
-        return ("F001", "文件已加密，请另存为未加密的工作簿"), {}
-    if not head.startswith(b"PK"):
-        return None, {}
+        return b"", ("F001", f"文件无法读取（{exc.strerror or exc}），请检查文件是否被占用或权限不足")
+
+
+def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[object]], list] | None:
+    """A sheet's cells and merged ranges; None (with an issue) when it cannot or must not be read."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        end = sheet.end
+        if end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS):
+            # .xls and .xlsb have no XML to check beforehand; their grids are bounded by the format
+            # (65,536 × 256 for .xls) but still far beyond any form
+            _fail(book, ("F007", f"工作表“{sheet_name}”的范围过大（单元格达到第 {end[0] + 1:,} 行、第 {end[1] + 1:,} 列），"
+                                 f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交"))
+            return None
+        return sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []
+    except python_calamine.PasswordError:
+        _fail(book, ("F001", ENCRYPTED))
+        return None
+    except Exception as exc:
+        book.issues.append(checks.issue(
+            "F001", f"工作表“{sheet_name}”无法读取（{_short(exc)}），请在 Excel 中打开后另存再提交",
+            file=book.file, sheet=sheet_name))
+        return None
+
+
+_OOXML_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Office stores a password-protected .xlsx as an OLE compound file with these two streams
+# (MS-OFFCRYPTO); their directory names are UTF-16.
+_ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+
+def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[str]]]:
+    """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
+    sheet name, the formula cells that have no cached value.
+
+    A zip whose members would inflate beyond the limits is rejected from its central directory
+    without decompressing anything; members that calamine parses are then inflated (never past
+    their declared size) and checked for DOCTYPE/entity declarations and for the extent of their
+    cells. Non-zip files are identified by their first bytes (OLE, PDF, HTML, text)."""
+    if not data:
+        return ("F001", "文件为空（0 字节），请重新保存后再提交"), {}
+    head = data[:8]
+    if head.startswith(b"PK"):
+        return _precheck_zip(data, suffix)
+    if head.startswith(_OLE):
+        if suffix in _OOXML_SUFFIXES + (".ods",) and any(s in data for s in _ENCRYPTION_STREAMS):
+            return ("F001", ENCRYPTED), {}
+        return None, {}  # .xls (or a .xls saved under another name): calamine reads it by content
+    return ("F001", _not_a_workbook(data, suffix)), {}
+
+
+def _not_a_workbook(data: bytes, suffix: str) -> str:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "文件实际上是 PDF，不是 Excel 工作簿，请提交 .xlsx 格式的自评表"
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<html" in head:
+        # Some budget systems "export to Excel" as an HTML page with an .xls name
+        return f"文件扩展名为 {suffix}，内容却是网页（HTML/XML）格式，不是 Excel 工作簿；" + _RESAVE
+    if b"\0" not in data[:4096]:
+        return f"文件扩展名为 {suffix}，内容却是纯文本（如 CSV），不是 Excel 工作簿；" + _RESAVE
+    return "文件不是 Excel 工作簿（无法识别的文件格式），请提交 .xlsx 格式的自评表"
+
+
+_CORRUPT = "文件已损坏或不完整（无法解压，可能在下载或复制时中断），请重新保存后再提交"
+
+
+class _Reject(Exception):
+    """A zip that must not be parsed; carries the problem."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.problem = (code, message)
+
+
+class _Member(NamedTuple):
+    name: str
+    flags: int
+    method: int
+    csize: int
+    usize: int
+    offset: int
+
+
+def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[str]]]:
+    try:
+        members = _zip_directory(data)
+        _check_sizes(members)
+        if "xl/workbook.xml" in members or "xl/workbook.bin" in members:
+            return _check_ooxml(data, members)
+        if "content.xml" in members:
+            return _check_ods(data, members), {}
+        return ("F001", _zip_but_no_workbook(members, suffix)), {}
+    except _Reject as reject:
+        return reject.problem, {}
+    except (struct.error, zlib.error, ValueError, IndexError):
+        return ("F001", _CORRUPT), {}
+
+
+def _zip_but_no_workbook(members: dict[str, _Member], suffix: str) -> str:
+    if "word/document.xml" in members:
+        return f"文件扩展名为 {suffix}，实际上是 Word 文档，不是 Excel 工作簿；请提交自评表工作簿"
+    if "ppt/presentation.xml" in members:
+        return f"文件扩展名为 {suffix}，实际上是 PowerPoint 演示文稿，不是 Excel 工作簿；请提交自评表工作簿"
+    return (f"文件扩展名为 {suffix}，实际上是一个压缩包，不是 Excel 工作簿；如果打包了多个自评表，"
+            "请解压后把工作簿放入收件文件夹")
+
+
+_CENTRAL_ENTRY = struct.Struct("<4s4xHH8xIIHHH8xI")
+
+
+def _zip_directory(data: bytes) -> dict[str, _Member]:
+    """The zip's central directory, parsed directly (zipfile's Python layers cost more than the
+    whole check is allowed to)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0:
+        raise _Reject("F001", _CORRUPT)
+    count, size, offset = struct.unpack_from("<HII", data, end + 10)
+    if count == 0xFFFF or offset == 0xFFFFFFFF:
+        return _zip64_directory(data)
+    if offset + size > end:
+        raise _Reject("F001", _CORRUPT)
+    members: dict[str, _Member] = {}
+    pos = offset
+    unpack = _CENTRAL_ENTRY.unpack_from
+    for _ in range(count):
+        signature, flags, method, csize, usize, nlen, xlen, clen, local = unpack(data, pos)
+        if signature != b"PK\x01\x02":
+            raise _Reject("F001", _CORRUPT)
+        name = data[pos + 46:pos + 46 + nlen].decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if name in members:
+            # Excel never writes two members of one name; which one a parser reads is its choice
+            raise _Reject("F001", f"文件中的 {name} 出现两次，文件结构异常，无法安全读取；" + _RESAVE)
+        members[name] = _Member(name, flags, method, csize, usize, local)
+        pos += 46 + nlen + xlen + clen
+        if len(members) > MAX_MEMBERS:
+            raise _Reject("F007", f"文件包含超过 {MAX_MEMBERS} 个压缩成员，不是正常的工作簿，已拒绝读取")
+    return members
+
+
+def _zip64_directory(data: bytes) -> dict[str, _Member]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED or len(infos) > 10_000:
-                return ("F007", f"文件解压后达 {total / 1048576:.0f} MB，超过 {MAX_UNCOMPRESSED // 1048576} MB 的上限，"
-                                "可能是异常文件，请删除多余内容后另存"), {}
-            for info in infos:
-                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 5_000_000:
-                    return ("F007", f"文件中的 {info.filename} 压缩比异常（{info.file_size // info.compress_size} 倍），"
-                                    "已拒绝读取"), {}
-            return _scan_sheets(archive, infos)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
-        return ("F001", "文件已损坏或不完整（无法解压），请重新保存后再提交"), {}
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise _Reject("F001", _CORRUPT) from None
+    if len(infos) > MAX_MEMBERS:
+        raise _Reject("F007", f"文件包含超过 {MAX_MEMBERS} 个压缩成员，不是正常的工作簿，已拒绝读取")
+    return {i.filename: _Member(i.filename, i.flag_bits, i.compress_type, i.compress_size, i.file_size,
+                                i.header_offset) for i in infos}
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
+def _check_sizes(members: dict[str, _Member]) -> None:
+    total = sum(m.usize for m in members.values())
+    if total > MAX_UNCOMPRESSED:
+        raise _Reject("F007", f"文件解压后达 {total / 1048576:.0f} MB，超过 {MAX_UNCOMPRESSED // 1048576} MB 的上限，"
+                              "可能是异常文件（压缩炸弹）或含有大量多余内容，已拒绝读取；请删除多余内容后另存")
+    for m in members.values():
+        if m.flags & 0x1:
+            raise _Reject("F001", ENCRYPTED)
+        if m.usize > 5_000_000 and m.csize and m.usize / m.csize > MAX_RATIO:
+            raise _Reject("F007", f"文件中的 {m.name} 压缩比异常（{m.usize // m.csize} 倍），可能是压缩炸弹，已拒绝读取")
+        # Deflate never grows data by more than a few bytes per 16 KB block: a member whose
+        # compressed size exceeds its declared size is lying about it (a disguised bomb).
+        if m.csize > m.usize + m.usize // 100 + 1024:
+            raise _Reject("F007", f"文件中的 {m.name} 声明的解压大小（{m.usize} 字节）小于其压缩数据，"
+                                  "压缩目录被篡改，可能是压缩炸弹，已拒绝读取")
+
+
+def _inflate(data: bytes, m: _Member, head: int = 0) -> bytes:
+    """A member's bytes, never inflated past its declared size; only the first ``head`` bytes when
+    given (enough for an XML prologue)."""
+    if data[m.offset:m.offset + 4] != b"PK\x03\x04":
+        raise _Reject("F001", _CORRUPT)
+    nlen, xlen = struct.unpack_from("<HH", data, m.offset + 26)
+    start = m.offset + 30 + nlen + xlen
+    raw = data[start:start + m.csize]
+    if len(raw) < m.csize:
+        raise _Reject("F001", _CORRUPT)
+    if m.method == 0:
+        out = raw
+    elif m.method == 8:
+        out = zlib.decompressobj(-15).decompress(raw, head or m.usize + 1)
+    else:
+        raise _Reject("F001", f"文件使用了不支持的压缩方式（{m.method}），" + _RESAVE)
+    if not head and len(out) > m.usize:
+        raise _Reject("F007", f"文件中的 {m.name} 实际解压后大于声明的 {m.usize} 字节，压缩目录被篡改，"
+                              "可能是压缩炸弹，已拒绝读取")
+    return out
+
+
+_ENTITY_MESSAGE = ("文件中的 {} 含有 DOCTYPE/实体定义（Excel 从不写入），可能是恶意构造的文件（XXE/实体膨胀），"
+                   "已拒绝读取；请在 Excel 中打开后另存再提交")
+
+
+def _check_prologue(name: str, xml: bytes) -> None:
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise _Reject("F001", _ENTITY_MESSAGE.format(name))
+
+
+_PROLOGUE = 4096
+_FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml")
+# a start tag, reading quoted attribute values whole (they may hold ">")
+_ATTRIBUTES = rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>"""
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship(?=[\s/>])" + _ATTRIBUTES)
+_TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
+
+
+def _check_ooxml(data: bytes, members: dict[str, _Member]) -> tuple[Problem | None, dict[str, set[str]]]:
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = _inflate(data, members[rels_name]) if rels_name in members else b""
+    _check_prologue(rels_name, rels)
+    sheets: list[str] = []
+    others = [n for n in _FIXED_PARTS[:1] + _FIXED_PARTS[2:] if n in members]
+    for tag in _RELATIONSHIP.findall(rels):
+        target = _TARGET.search(tag)
+        member = _resolve(target.group(1)) if target else ""
+        if member not in members or member in sheets or member in others or member.startswith("xl/theme/"):
+            continue
+        (others if b"sharedStrings" in tag or b"/styles" in tag else sheets).append(member)
+    # calamine finds sheets through the relationships; look at anything stored as a sheet too
+    sheets += [n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in sheets]
+    for name in others:
+        # a DOCTYPE can only open a document; calamine never expands entities anyway, so the head
+        # of the shared strings and styles is enough to name the attack clearly
+        head = _inflate(data, members[name], head=_PROLOGUE)
+        _check_prologue(name, head)
+        _check_string_count(name, head, members[name], data)
+    cells = 0
+    uncached: dict[str, set[str]] = {}
+    for name in sheets:
+        xml = _inflate(data, members[name])
+        try:
+            _check_prologue(name, xml[:_PROLOGUE])
+            if name.endswith(".bin"):
+                continue  # .xlsb: binary records, bounded after loading (``_load_sheet``)
+            cells += _check_extent(name, xml, MAX_CELLS - cells)
+        except _Reject as reject:
+            # name the sheet as users see it, not by its place in the zip
+            shown = _sheet_names(_workbook_xml(data, members), rels).get(name)
+            if shown is None:
+                raise
+            code, message = reject.problem
+            raise _Reject(code, message.replace(f"工作表 {name} ", f"工作表“{shown}”")
+                                       .replace(f"文件中的 {name} ", f"工作表“{shown}”")) from None
+        found = _uncached_cells(xml)
+        if found:
+            uncached[name] = found
+    if not uncached:
+        return None, {}
+    names = _sheet_names(_workbook_xml(data, members), rels)
+    return None, {names[member]: cells for member, cells in uncached.items() if member in names}
+
+
+def _workbook_xml(data: bytes, members: dict[str, _Member]) -> bytes:
+    return _inflate(data, members["xl/workbook.xml"]) if "xl/workbook.xml" in members else b""
+
+
+_SST = re.compile(rb"<(?:\w+:)?sst(?=[\s/>])" + _ATTRIBUTES)
+_UNIQUE_COUNT = re.compile(rb'(?:^|\s)uniqueCount\s*=\s*["\']\s*([0-9]+)')
+
+
+def _check_string_count(name: str, head: bytes, member: _Member, data: bytes) -> None:
+    """calamine reserves room for the shared-string table's declared uniqueCount up front: a false
+    count of a few billion aborts the process. A real table holds at most one string per 8 bytes."""
+    if not name.endswith("sharedStrings.xml") and b"sst" not in head:
+        return
+    root = _SST.search(head)
+    if root is None and len(head) >= _PROLOGUE:  # the root pushed back by padding: read it all
+        root = _SST.search(_inflate(data, member))
+    found = _UNIQUE_COUNT.search(root.group(1)) if root is not None else None
+    if found is not None and int(found.group(1)) > max(MAX_CELLS, member.usize // 8):
+        raise _Reject("F007", f"文件中的 {name} 声明了 {int(found.group(1)):,} 个字符串，与其内容不符、超过读取上限，"
+                              "可能是恶意构造的文件，已拒绝读取；请在 Excel 中打开后另存再提交")
+
+
+def _resolve(target: bytes) -> str:
+    text = html.unescape(target.decode("utf-8", "replace"))
+    if text.startswith("/"):
+        return posixpath.normpath(text.lstrip("/"))
+    return posixpath.normpath(posixpath.join("xl", text))
+
+
+# A cell tag other than the plain form Excel, WPS, LibreOffice and openpyxl write for a cell inside
+# A1:GR9999 (<c r="B12" …>): no reference, another reference, whitespace, or a namespace prefix.
+_ODD_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,3}"))')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_TAG = re.compile(rb'<(?:[\w.-]+:)?(row|c)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|\'[^\']*\'))*)\s*(/?)>')
+_REF = re.compile(rb'(?:^|\s)r\s*=\s*["\']\s*([A-Za-z]*)\s*([0-9]*)')
+
+
+def _check_extent(name: str, xml: bytes, budget: int) -> int:
+    """The member's number of cells (an upper bound); rejects a sheet whose cells reach beyond
+    MAX_ROWS × MAX_COLS, or more cells than ``budget``.
+
+    When every cell is written plainly inside A1:GR9999, calamine's grid stays below 2 million
+    cells (64 MB) whatever the cells are, and the post-load check applies the exact limits. Otherwise every row and cell
+    tag is walked, as calamine would place them; only cells with content count for the extent
+    (calamine skips empty ones, and Excel writes styled empty cells far down when a whole area
+    was formatted)."""
+    if len(xml) // 4 <= budget:
+        tags = len(xml) // 4  # a cell takes at least four bytes (<c/>): no need to count
+    else:
+        tags = len(_CELL_TAG.findall(xml))
+        if tags > budget:
+            raise _Reject("F007", _TOO_MANY_CELLS)
+    if _ODD_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
+        return tags
+    tags = len(_CELL_TAG.findall(xml))
+    max_row = max_col = row = col = matched = 0
+    find_refs = _REF.findall
+    for kind, attrs, closed, end in _tags(xml):
+        refs = find_refs(attrs) if attrs else ()
+        if kind == b"row":
+            row = int(refs[0][1]) if len(refs) == 1 and refs[0][1] else max(
+                (int(d) for _, d in refs if d), default=row + 1)
+            col = 0
+            continue
+        matched += 1
+        if len(refs) == 1:
+            letters, digits = refs[0]
+            col = _col_index(letters) if letters else col + 1
+            cell_row = int(digits) if digits else row
+        elif refs:
+            col = max(_col_index(letters) for letters, _ in refs)
+            cell_row = max((int(d) for _, d in refs if d), default=row)
+        else:
+            col, cell_row = col + 1, row
+        if closed or xml.startswith(b"</", end):
+            continue  # an empty (styled) cell
+        if cell_row > max_row:
+            max_row = cell_row
+        if col > max_col:
+            max_col = col
+    if matched != tags:
+        raise _Reject("F001", f"文件中的 {name} 单元格标记不规范，无法安全读取；" + _RESAVE)
+    if max_row > MAX_ROWS or max_col > MAX_COLS:
+        raise _Reject("F007", f"工作表 {name} 的范围过大（最远的单元格在第 {max_row:,} 行、第 {max_col:,} 列），"
+                              f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
+    return tags
+
+
+def _tags(xml: bytes):
+    """(kind, attributes, self-closing, end offset) of every row and cell tag."""
+    for m in _TAG.finditer(xml):
+        kind, attrs, closed = m.groups()
+        yield kind, attrs, closed, m.end()
+
+
+_TOO_MANY_CELLS = f"工作簿的单元格超过 {MAX_CELLS:,} 个，超过读取上限，请删除多余的工作表或行列后另存"
+
+
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
+_FORMULA = re.compile(rb"<f[ >/]")
+
+
+def _uncached_cells(xml: bytes) -> set[str]:
+    """Formula cells with no cached value (written by a program, never opened in Excel):
+    <c r="E6"><f>SUM(E7:E10)</f></c>, or an empty <v/>."""
+    found = set()
+    formula = _FORMULA.search(xml)
+    while formula is not None:
+        pos = formula.start()
+        end = xml.find(b"</c>", pos)
+        start = xml.rfind(b"<c ", 0, pos)
+        if end < 0 or start < 0:
+            break
+        body = xml[pos:end]
+        v = body.find(b"<v>")
+        if v < 0 or body.startswith(b"</v>", v + 3):
+            ref = _CELL_REF.match(xml, start)
+            if ref:
+                found.add(ref.group(1).decode())
+        formula = _FORMULA.search(xml, end)
+    return found
 
 
 def _col_index(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
 
-# A formula cell with no cached <v> (written by a program, never opened in Excel): <c r="E6"><f>…</f></c>
-_UNCACHED = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}\d{1,7})"[^>]*?>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)'
-                       rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+# attribute values may hold ">" (a formula "of:=[.A1]>0"): read them as quoted strings
+_ODS_TAG = re.compile(rb'<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])'
+                      rb'((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)>|</table:table-row>')
+_ODS_ROWS = re.compile(rb'number-rows-repeated\s*=\s*["\'](\d+)')
+_ODS_COLS = re.compile(rb'number-columns-repeated\s*=\s*["\'](\d+)')
+
+
+def _check_ods(data: bytes, members: dict[str, _Member]) -> Problem | None:
+    """OpenDocument: entity checks on every XML part, and the extent of content.xml's tables, where a
+    repeated row or cell (table:number-rows-repeated) can make calamine build a huge grid."""
+    manifest = members.get("META-INF/manifest.xml")
+    if manifest is not None and b"encryption-data" in _inflate(data, manifest):
+        raise _Reject("F001", ENCRYPTED)
+    for name, member in members.items():
+        if name.endswith(".xml"):
+            xml = _inflate(data, member)
+            _check_prologue(name, xml)
+            if name == "content.xml":
+                _check_ods_extent(xml)
+    return None
+
+
+def _check_ods_extent(xml: bytes) -> None:
+    max_row = max_col = cells = 0
+    row = col = repeat = 0
+    has_content = False
+    for kind, attrs in _ODS_TAG.findall(xml):
+        closed = attrs[-1:] == b"/"
+        if kind == b"table-cell" or kind == b"covered-table-cell":
+            span = 1
+            if b"repeated" in attrs:
+                found = _ODS_COLS.search(attrs)
+                span = int(found.group(1)) if found else 1
+            if not closed or b"value-type" in attrs:
+                has_content = True
+                if col + span > max_col:
+                    max_col = col + span
+                cells += span * repeat
+            col += span
+        elif kind == b"table-row":
+            found = _ODS_ROWS.search(attrs) if b"repeated" in attrs else None
+            repeat, col, has_content = (int(found.group(1)) if found else 1), 0, False
+            if closed:
+                row += repeat
+        elif kind == b"table":
+            row = 0
+        else:  # </table:table-row>
+            if has_content and row + repeat > max_row:
+                max_row = row + repeat
+            row += repeat
+    if max_row > MAX_ROWS or max_col > MAX_COLS or cells > MAX_CELLS:
+        raise _Reject("F007", f"表格范围过大（有内容的单元格达到第 {max_row:,} 行、第 {max_col:,} 列），"
+                              f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
+
+
 _SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
 _REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
 _REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 
 
-def _scan_sheets(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[Problem | None, dict[str, set[str]]]:
-    # python-calamine builds a dense grid up to the furthest cell: a lone cell at XFD1048576 makes it
-    # allocate hundreds of GB and abort the process. Look at the cell references first.
-    uncached: dict[str, set[str]] = {}
-    for info in infos:
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        data = archive.read(info)
-        if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-            return ("F007", f"工作表 {info.filename} 含有 DOCTYPE/实体定义，可能是恶意文件，已拒绝读取"), {}
-        max_row = max_col = 0
-        for col, row in _CELL_REF.findall(data):
-            max_row = max(max_row, int(row))
-            max_col = max(max_col, _col_index(col))
-        if max_row > MAX_ROWS or max_col > MAX_COLS:
-            return ("F007", f"工作表 {info.filename} 的范围过大（最远单元格在第 {max_row} 行、第 {max_col} 列），"
-                            "超过读取上限，请删除多余的行列后另存"), {}
-        if b"<f" in data:
-            cells = {ref.decode() for ref in _UNCACHED.findall(data)}
-            if cells:
-                uncached[info.filename] = cells
-    return None, _by_sheet_name(archive, uncached) if uncached else {}
-
-
-def _by_sheet_name(archive: zipfile.ZipFile, by_member: dict[str, set[str]]) -> dict[str, set[str]]:
+def _sheet_names(book: bytes, rels: bytes) -> dict[str, str]:
     """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships."""
-    try:
-        book = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return {}
     targets = {rid: target for rid, target in _REL_ENTRY.findall(rels)}
     targets.update({rid: target for target, rid in _REL_ENTRY_REV.findall(rels)})
-    found = {}
-    for name, rid in _SHEET_ENTRY.findall(book):
-        target = targets.get(rid, b"").decode().lstrip("/")
-        member = target if target.startswith("xl/") else f"xl/{target}"
-        if member in by_member:
-            found[html.unescape(name.decode("utf-8"))] = by_member[member]
-    return found
+    return {_resolve(targets.get(rid, b"")): html.unescape(name.decode("utf-8", "replace"))
+            for name, rid in _SHEET_ENTRY.findall(book)}
 
 
-def _open_failure(path: Path, exc: Exception) -> str:
+def _open_failure(path: Path, data: bytes, exc: Exception) -> str:
     text = str(exc)
-    if "password" in text.lower() or "encrypt" in text.lower() or "cfb" in text.lower():
-        return "文件已加密，请另存为未加密的工作簿"
-    if path.suffix.lower() == ".xls" and "xls" not in text.lower():
-        return f"文件无法打开（{_short(exc)}），请在 Excel 或 WPS 中打开后另存为 .xlsx"
+    if isinstance(exc, python_calamine.PasswordError) or "password" in text.lower() or "encrypt" in text.lower():
+        return ENCRYPTED
+    if data.startswith(_OLE) and path.suffix.lower() in _OOXML_SUFFIXES:
+        # an OLE container under an .xlsx name that is no readable .xls: Office's encrypted package
+        return ENCRYPTED
     return f"文件无法打开，可能已损坏或不是 Excel 工作簿（{_short(exc)}），请重新保存后再提交"
 
 
@@ -322,6 +753,13 @@ def _short(exc: Exception) -> str:
 
 # ---- one sheet ----------------------------------------------------------------------------
 
+def _bare(label: str) -> str:
+    """'其中:当年财政拨款' -> '当年财政拨款'."""
+    if label.startswith("其中"):
+        return label[3:] if label.startswith("其中:") else label[2:]
+    return label
+
+
 class _Grid:
     """A sheet's values with label lookups; merged ranges map each covered cell to its anchor."""
 
@@ -330,40 +768,49 @@ class _Grid:
         self.height = len(rows)
         self.width = max((len(r) for r in rows), default=0)
         self.norm: dict[tuple[int, int], str] = {}
+        self.index: dict[str, list[tuple[int, int]]] = {}
+        norm, index, normalise = self.norm, self.index, _normalise_text
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
-                if isinstance(v, str) and v and len(v) <= 60:
-                    n = normalise_label(v)
+                if v and v.__class__ is str and len(v) <= 60:
+                    n = normalise(v)
                     if n:
-                        self.norm[(r, c)] = n
-        self.span: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-        for (r0, c0), (r1, c1) in merged:
-            if (r1 - r0 + 1) * (c1 - c0 + 1) > 5000:
-                continue
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    self.span[(r, c)] = (r0, c0, r1, c1)
+                        norm[r, c] = n
+                        if n in index:
+                            index[n].append((r, c))
+                        else:
+                            index[n] = [(r, c)]
+                        if n[0] == "其" and n.startswith("其中"):
+                            index.setdefault(_bare(n), []).append((r, c))
+        # merged ranges by their top-left cell, the only one that holds a value (and so a label)
+        self.span = {(r0, c0): (r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged}
 
     def value(self, r: int, c: int) -> object:
+        """The cell's value, "" outside the grid."""
         if 0 <= r < self.height and 0 <= c < len(self.rows[r]):
             return self.rows[r][c]
         return ""
 
     def raw(self, r: int, c: int) -> RawCell:
+        """The cell with its A1 address."""
         return RawCell(self.value(r, c), cell_name(r, c))
 
     def find(self, labels: frozenset[str], rows: range | None = None) -> list[tuple[int, int]]:
         """Cells whose normalised text is one of ``labels`` (also "其中:" + label), in reading order."""
-        hits = []
-        for (r, c), n in self.norm.items():
-            if rows is not None and r not in rows:
-                continue
-            if n in labels or (n.startswith("其中:") and n[3:] in labels) or (n.startswith("其中") and n[2:] in labels):
-                hits.append((r, c))
-        return sorted(hits)
+        index = self.index
+        hits = [hit for label in labels for hit in index.get(label, ())]
+        if rows is not None:
+            hits = [hit for hit in hits if hit[0] in rows]
+        return sorted(set(hits)) if len(hits) > 1 else hits
 
     def label_at(self, r: int, c: int) -> str:
+        """The cell's normalised label, "" when it holds no short text."""
         return self.norm.get((r, c), "")
+
+    def row_labels(self, r: int) -> list[str]:
+        """The normalised labels of one row, by column."""
+        norm = self.norm
+        return [norm.get((r, c), "") for c in range(len(self.rows[r]) if r < self.height else 0)]
 
     def right_of(self, r: int, c: int) -> RawCell:
         """The first non-empty cell right of (r, c), past the label's own merged range, stopping at
@@ -395,24 +842,41 @@ def _is_blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+def _ends_indicators(labels: list[str], name_col: int) -> bool:
+    """A signature or extra-block row: its label anywhere, or written with its value in one cell
+    ("项目负责人：张三") left of the values (a deviation note may well start with "备注：")."""
+    for c, label in enumerate(labels):
+        if not label:
+            continue
+        if label in STOP or label in CODE or label in PROJECT_TYPE:
+            return True
+        if c <= name_col and ":" in label:
+            head = label.split(":", 1)[0]
+            if head in STOP or head in CODE or head in PROJECT_TYPE:
+                return True
+    return False
+
+
 _CELL_WITH_VALUE = re.compile(r"^\s*(项目名称|主管部门|实施单位|项目编码)\s*[:：]\s*(\S.*)$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_AMOUNT_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元)")
+_AMOUNT_UNIT = re.compile(r"单位:(万元|元)")
 
 
 def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawForm | None:
-    """The form on one worksheet, or None when the sheet holds none (no 项目名称 and no 三级指标)."""
+    """The form on one worksheet, or None when the sheet holds none. A form has at least two of
+    its blocks: 项目名称, the 项目资金 header, the 绩效指标 header (a list of projects with a
+    项目名称 column is no form)."""
     grid = _Grid(rows, merged)
     names = grid.find(NAME)
     headers = _indicator_header(grid)
-    if not names and headers is None:
-        return None
-    if not names and not grid.find(BUDGET | ACTUAL):
+    funds_header = _funds_header(grid)
+    if sum((bool(names), headers is not None, funds_header is not None)) < 2:
         return None
     form = RawForm(file, sheet)
     _read_title(grid, form)
     _read_identity(grid, form, names)
-    _read_funds(grid, form)
+    if funds_header is not None:
+        _read_funds(grid, form, funds_header)
     _read_goals(grid, form)
     if headers is not None:
         _read_indicators(grid, form, headers)
@@ -423,15 +887,19 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
 def _read_title(grid: _Grid, form: RawForm) -> None:
     for r in range(min(grid.height, 8)):
         for c, v in enumerate(grid.rows[r]):
-            if isinstance(v, str):
+            if v.__class__ is str and "年" in v:
                 m = _YEAR.search(v)
-                if m and "year" not in form.fields and ("年度" in v or "自评表" in v or len(v) < 20):
+                if m and ("年度" in v or "自评表" in v or len(v) < 20):
                     form.fields["year"] = RawCell(int(m.group(1)), cell_name(r, c))
-    for (r, c), n in grid.norm.items():
-        m = _AMOUNT_UNIT.search(str(grid.value(r, c)))
-        if m:
-            form.amount_unit, form.amount_unit_cell = m.group(1), cell_name(r, c)
+                    break
+        if "year" in form.fields:
             break
+    for (r, c), n in grid.norm.items():
+        if "单位:" in n:
+            m = _AMOUNT_UNIT.search(n)
+            if m and not n.startswith(("实施单位", "主管单位", "项目单位", "填报单位")):
+                form.amount_unit, form.amount_unit_cell = m.group(1), cell_name(r, c)
+                break
 
 
 def _read_identity(grid: _Grid, form: RawForm, names: list[tuple[int, int]]) -> None:
@@ -443,51 +911,64 @@ def _read_identity(grid: _Grid, form: RawForm, names: list[tuple[int, int]]) -> 
             if key == "name":
                 form.fields["name_label"] = RawCell(grid.value(r, c), cell_name(r, c))
     # "项目名称：XXX" written in one cell
-    for (r, c), _ in list(grid.norm.items()):
+    for (r, c), n in grid.norm.items():
+        if ":" not in n:
+            continue
         v = grid.value(r, c)
-        m = _CELL_WITH_VALUE.match(v) if isinstance(v, str) else None
+        m = _CELL_WITH_VALUE.match(v)
         if m:
             key = {"项目名称": "name", "主管部门": "department", "实施单位": "implementer", "项目编码": "code"}[m.group(1)]
             if _is_blank(form.fields.get(key, EMPTY).value):
                 form.fields[key] = RawCell(m.group(2).strip(), cell_name(r, c))
 
 
-def _read_funds(grid: _Grid, form: RawForm) -> None:
-    header = None
-    for r in range(grid.height):
-        row_labels = {grid.label_at(r, c) for c in range(grid.width)}
-        has_budget = bool(row_labels & BUDGET) or bool(row_labels & INITIAL)
-        if has_budget and row_labels & ACTUAL:
-            header = r
-            break
-    if header is None:
-        return
-    columns: dict[str, int] = {}
-    for c in range(grid.width):
-        n = grid.label_at(header, c)
-        for key, labels in (("initial", INITIAL), ("budget", BUDGET), ("actual", ACTUAL), ("weight", POINTS),
-                            ("rate", RATE), ("score", SCORE)):
-            if n in labels and key not in columns:
-                columns[key] = c
-        if ("元" in n and "万元" not in n and "项目资金" in n) and form.amount_unit == "万元":
+_FUNDS_LABEL = _labels("项目资金")
+_FUNDS_COLUMNS = (("initial", INITIAL), ("budget", BUDGET), ("actual", ACTUAL), ("weight", POINTS),
+                  ("rate", RATE), ("score", SCORE))
+
+
+def _funds_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
+    """The row holding 全年预算数 (or 年初预算数) and 全年执行数, with the column of each funds heading."""
+    actual_rows = {r for r, _ in grid.find(ACTUAL)}
+    for r, _ in grid.find(BUDGET | INITIAL):
+        if r not in actual_rows:
+            continue
+        columns: dict[str, int] = {}
+        for c, n in enumerate(grid.row_labels(r)):
+            for key, labels in _FUNDS_COLUMNS:
+                if n in labels and key not in columns:
+                    columns[key] = c
+        return r, columns
+    return None
+
+
+def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -> None:
+    header, columns = found
+    # the 项目资金 label (or a heading of the header row) may say （元）
+    for c, n in enumerate(grid.row_labels(header)):
+        text = str(grid.value(header, c))
+        if "项目资金" in n and "元" in text and "万元" not in text and form.amount_unit == "万元":
             form.amount_unit, form.amount_unit_cell = "元", cell_name(header, c)
-    # the 项目资金 label itself may say （元）
-    for r, c in grid.find(_labels("项目资金"), range(max(0, header - 1), header + 8)):
+    for r, c in grid.find(_FUNDS_LABEL, range(max(0, header - 1), header + 8)):
         text = str(grid.value(r, c))
         if "元" in text and "万元" not in text:
             form.amount_unit, form.amount_unit_cell = "元", cell_name(r, c)
     form.funds_columns = tuple(columns)
+    items = [(key, c, column_letters(c)) for key, c in columns.items()]
     first_amount = min(columns[k] for k in ("initial", "budget", "actual") if k in columns)
+    ends = GOAL | GOAL_BLOCK | LEVEL3 | INDICATOR_BLOCK
     for r in range(header + 1, min(header + 12, grid.height)):
         kind, label = _funds_row_kind(grid, r, first_amount)
         if kind is None:
-            if any(grid.label_at(r, c) in (GOAL | GOAL_BLOCK | LEVEL3 | INDICATOR_BLOCK) for c in range(grid.width)):
+            if any(n in ends for n in grid.row_labels(r)):
                 break
             continue
         if kind in form.funds:
             continue
         form.funds_labels[kind] = label
-        form.funds[kind] = {key: grid.raw(r, c) for key, c in columns.items()}
+        row, number = grid.rows[r], str(r + 1)
+        form.funds[kind] = {key: RawCell(row[c] if c < len(row) else "", letters + number)
+                            for key, c, letters in items}
 
 
 def _funds_row_kind(grid: _Grid, r: int, before: int) -> tuple[str | None, str]:
@@ -495,7 +976,7 @@ def _funds_row_kind(grid: _Grid, r: int, before: int) -> tuple[str | None, str]:
         n = grid.label_at(r, c)
         if not n:
             continue
-        bare = n[3:] if n.startswith("其中:") else (n[2:] if n.startswith("其中") else n)
+        bare = _bare(n)
         for kind, labels in FUNDS_ROWS.items():
             if bare in labels:
                 return kind, str(grid.value(r, c)).strip()
@@ -511,14 +992,18 @@ def _read_goals(grid: _Grid, form: RawForm) -> None:
             break
 
 
+_INDICATOR_COLUMNS = (("level1", LEVEL1), ("level2", LEVEL2), ("name", LEVEL3), ("target", TARGET),
+                      ("actual", ACTUAL_VALUE), ("weight", POINTS), ("score", SCORE), ("deviation", DEVIATION),
+                      ("nature", NATURE))
+
+
 def _indicator_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
-    for r, c in grid.find(LEVEL3):
+    for r, _ in grid.find(LEVEL3):
         columns: dict[str, int] = {}
-        for cc in range(grid.width):
-            n = grid.label_at(r, cc)
-            for key, labels in (("level1", LEVEL1), ("level2", LEVEL2), ("name", LEVEL3), ("target", TARGET),
-                                ("actual", ACTUAL_VALUE), ("weight", POINTS), ("score", SCORE),
-                                ("deviation", DEVIATION), ("nature", NATURE)):
+        for cc, n in enumerate(grid.row_labels(r)):
+            if not n:
+                continue
+            for key, labels in _INDICATOR_COLUMNS:
                 if n in labels and key not in columns:
                     columns[key] = cc
             if n in UNIT:
@@ -528,37 +1013,43 @@ def _indicator_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
     return None
 
 
+_ROW_KEYS = ("name", "target", "actual", "weight", "score")
+
+
 def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, int]]) -> None:
     r0, columns = header
-    level1 = level2 = RawCell("", "")
-    for c in range(grid.width):
-        n = str(grid.value(r0, c))
-        m = _POINTS.search(n)
-        if m and normalise_label(n) in INDICATOR_BLOCK:
-            form.declared["绩效指标"] = RawCell(float(m.group(1)), cell_name(r0, c))
+    level1 = level2 = EMPTY
+    for c, v in enumerate(grid.rows[r0]):
+        if v.__class__ is str and "分" in v:
+            m = _POINTS.search(v)
+            if m and normalise_label(v) in INDICATOR_BLOCK:
+                form.declared["绩效指标"] = RawCell(float(m.group(1)), cell_name(r0, c))
     # the 绩效指标 block label may sit left of the header, declaring the points: 绩效指标（90分）
     for r, c in grid.find(INDICATOR_BLOCK):
         m = _POINTS.search(str(grid.value(r, c)))
         if m:
             form.declared["绩效指标"] = RawCell(float(m.group(1)), cell_name(r, c))
+    name_col = columns.get("name", 3)
+    items = [(key, c, column_letters(c)) for key, c in columns.items()]
     blank_run = 0
     for r in range(r0 + 1, grid.height):
-        labels_in_row = [grid.label_at(r, c) for c in range(grid.width)]
-        if any(n in TOTAL_SCORE for n in labels_in_row[: columns.get("name", 3) + 1]):
+        labels_in_row = grid.row_labels(r)
+        if any(n in TOTAL_SCORE for n in labels_in_row[: name_col + 1]):
             form.fields["total_score"] = grid.raw(r, columns["score"]) if "score" in columns else EMPTY
             form.fields["total_points"] = grid.raw(r, columns["weight"]) if "weight" in columns else EMPTY
             break
-        if any(n in STOP or n in CODE or n in PROJECT_TYPE for n in labels_in_row):
+        if _ends_indicators(labels_in_row, name_col):
             break
-        values = {key: grid.raw(r, c) for key, c in columns.items()}
+        row, number = grid.rows[r], str(r + 1)
+        width = len(row)
+        values = {key: RawCell(row[c] if c < width else "", letters + number) for key, c, letters in items}
         if "level1" in values and not _is_blank(values["level1"].value):
             level1 = values["level1"]
-            level2 = RawCell("", "")
+            level2 = EMPTY
             _declare(form, level1)
         if "level2" in values and not _is_blank(values["level2"].value):
             level2 = values["level2"]
-        body = [values.get(k, EMPTY).value for k in ("name", "target", "actual", "weight", "score")]
-        if all(_is_blank(v) for v in body):
+        if all(_is_blank(values[k].value) for k in _ROW_KEYS if k in values):
             blank_run += 1
             if blank_run > 30:
                 break
@@ -581,9 +1072,11 @@ def _read_extra(grid: _Grid, form: RawForm) -> None:
         if not hits:
             continue
         r, c = hits[-1]
-        value = grid.below(r, c, limit=1)
+        # a value right of its label ("项目编码 | KF2021004"), else under it (the template's row of
+        # labels with the values below)
+        value = grid.right_of(r, c)
         if _is_blank(value.value):
-            value = grid.right_of(r, c)
+            value = grid.below(r, c, limit=1)
         if not _is_blank(value.value) or key not in form.fields:
             form.fields[key] = value
 

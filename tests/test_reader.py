@@ -195,5 +195,5 @@ def test_formulas_without_cached_values_are_derived(tmp_path):
     wb.save(path)
     project, issues = read_one(path)
     assert project.funds.total.budget.value == 22.5 and project.funds.total.actual.value == 22.5
-    assert project.funds.rate_written.value is None
+    assert project.funds.rate_written.value == 1.0 and project.funds.rate_written.cell == "G6"  # B/A, derived
     assert sorted(i.cell for i in issues if i.code == "F003") == ["C6", "D6", "E6", "G6"]

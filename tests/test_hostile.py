@@ -1,0 +1,485 @@
+"""Hostile and broken files, built by code: each ends as an issue with its code and a clear Chinese
+message, fast, without inflating what it must not, and ``read_workbook`` never raises.
+
+Cases that would make python-calamine abort the process (a lone cell at XFD1048576 makes it allocate
+a dense grid of hundreds of GB) are read with calamine replaced by a sentinel: the precheck must
+reject them before calamine is ever called, and a regression fails the test instead of killing it.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+import tracemalloc
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from perfeval import reader
+from perfeval.pipeline import evaluate
+from perfeval.reader import ENCRYPTED, read_workbook
+from perfeval.rules import load_rules
+from tests.corpus import Form, standard_sheet, write_book
+
+SECRET = "TOPSECRET-4711-不应出现"
+
+
+# ---- builders -----------------------------------------------------------------------------
+
+
+def form_xlsx(path: Path) -> Path:
+    """A clean standard form, as Excel saves it (shared strings)."""
+    return write_book(path, [standard_sheet(Form())])
+
+
+def members_of(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {i.filename: archive.read(i) for i in archive.infolist()}
+
+
+def write_members(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def write_raw_zip(path: Path, entries: list[tuple[str, bytes, int, int, int]]) -> Path:
+    """A zip written field by field: (name, deflated bytes, crc, true size, declared size), so that
+    the directory can state sizes the data does not have."""
+    body, central = bytearray(), bytearray()
+    for name, deflated, crc, _, declared in entries:
+        raw = name.encode()
+        offset = len(body)
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(deflated), declared,
+                            len(raw), 0) + raw + deflated
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21, crc, len(deflated),
+                               declared, len(raw), 0, 0, 0, 0, 0, offset) + raw
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(body), 0)
+    path.write_bytes(bytes(body + central + end))
+    return path
+
+
+def deflate(data: bytes) -> tuple[bytes, int, int]:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(), zlib.crc32(data), len(data)
+
+
+def deflated_sheet_bomb(rows: int = 2_200_000) -> tuple[bytes, int, int]:
+    """sheet1.xml of ``rows`` identical rows (~57 MB), deflated at level 9 to ~100 KB, built in chunks."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>')
+    chunk = b"<row><c><v>1</v></c></row>" * 10_000
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    parts, crc, size = [c.compress(head)], zlib.crc32(head), len(head)
+    for _ in range(rows // 10_000):
+        parts.append(c.compress(chunk))
+        crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+    tail = b"</sheetData></worksheet>"
+    parts += [c.compress(tail), c.flush()]
+    return b"".join(parts), zlib.crc32(tail, crc), size + len(tail)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> tuple[bytes, int, int]:
+    return deflated_sheet_bomb()
+
+
+def bomb_workbook(path: Path, bomb: tuple[bytes, int, int], declared: int | None = None) -> Path:
+    """The standard form with its sheet replaced by the bomb; ``declared`` lies about its size."""
+    members = members_of(form_xlsx(path.with_suffix(".base.xlsx")))
+    entries = []
+    for name, data in members.items():
+        if name == "xl/worksheets/sheet1.xml":
+            deflated, crc, size = bomb
+            entries.append((name, deflated, crc, size, size if declared is None else declared))
+        else:
+            deflated, crc, size = deflate(data)
+            entries.append((name, deflated, crc, size, size))
+    return write_raw_zip(path, entries)
+
+
+def with_sheet(path: Path, edit) -> Path:
+    """The standard form with its sheet XML changed by ``edit(xml) -> xml``."""
+    members = members_of(form_xlsx(path.with_suffix(".base.xlsx")))
+    members["xl/worksheets/sheet1.xml"] = edit(members["xl/worksheets/sheet1.xml"])
+    return write_members(path, members)
+
+
+def extra_rows(xml_rows: bytes):
+    return lambda xml: xml.replace(b"</sheetData>", xml_rows + b"</sheetData>")
+
+
+@pytest.fixture
+def no_calamine(monkeypatch):
+    """Make reaching calamine a test failure instead of a process abort."""
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(args)
+        raise AssertionError("calamine must not see this file")
+
+    for opener in ("from_filelike", "from_path", "from_object"):
+        monkeypatch.setattr(reader.python_calamine.CalamineWorkbook, opener, refuse)
+    monkeypatch.setattr(reader.python_calamine, "load_workbook", refuse)
+    return calls
+
+
+def read(path: Path):
+    """read_workbook, timed: (workbook, seconds)."""
+    started = time.perf_counter()
+    book = read_workbook(path, path.name)
+    return book, time.perf_counter() - started
+
+
+def only_issue(book):
+    assert not book.forms and not book.readable
+    assert len(book.issues) == 1, book.issues
+    return book.issues[0]
+
+
+# ---- broken and disguised files -----------------------------------------------------------
+
+
+def test_corrupt_bytes(tmp_path):
+    path = tmp_path / "坏.xlsx"
+    path.write_bytes(bytes(range(256)) * 40)
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "不是 Excel 工作簿" in issue.message and issue.file == "坏.xlsx"
+
+
+def test_truncated_xlsx(tmp_path):
+    whole = form_xlsx(tmp_path / "whole.xlsx").read_bytes()
+    path = tmp_path / "半截.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "不完整" in issue.message
+
+
+def test_corrupt_member(tmp_path):
+    data = bytearray(form_xlsx(tmp_path / "f.xlsx").read_bytes())
+    members = reader._zip_directory(bytes(data))
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start = sheet.offset + 30 + len(sheet.name.encode())
+    data[start:start + 64] = b"\xff" * 64  # not a deflate stream any more
+    path = tmp_path / "损坏.xlsx"
+    path.write_bytes(bytes(data))
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "损坏" in issue.message
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+    ("项目名称,全年预算数\n金融监管工作经费,22.5\n".encode("gbk"), "纯文本"),
+    (b"\xef\xbb\xbf<html><head><meta charset='utf-8'></head><body><table><tr><td>1</td></tr></table>", "网页"),
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "无法识别"),
+])
+def test_files_that_are_no_workbook(tmp_path, content, words):
+    path = tmp_path / ("导出.xls" if words == "网页" else "自评表.xlsx")
+    path.write_bytes(content)
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and words in issue.message
+
+
+def test_zips_that_are_no_workbook(tmp_path):
+    docx = write_members(tmp_path / "报告.xlsx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    assert "Word" in only_issue(read(docx)[0]).message
+    bundle = tmp_path / "全部自评表.xlsx"
+    write_members(bundle, {"a.xlsx": form_xlsx(tmp_path / "a.xlsx").read_bytes()})
+    assert "压缩包" in only_issue(read(bundle)[0]).message
+
+
+def test_zip_with_a_member_stored_twice(tmp_path, no_calamine):
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    path = tmp_path / "两次.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        with pytest.warns(UserWarning):  # zipfile warns, and writes it all the same
+            archive.writestr("xl/worksheets/sheet1.xml", b'<worksheet><sheetData><row r="1048576">'
+                                                         b'<c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "出现两次" in issue.message and not no_calamine
+
+
+def test_empty_and_vanished_files(tmp_path):
+    (tmp_path / "空.xlsx").write_bytes(b"")
+    assert "0 字节" in only_issue(read(tmp_path / "空.xlsx")[0]).message
+    assert only_issue(read(tmp_path / "不存在.xlsx")[0]).code == "F001"
+
+
+def test_workbook_saved_under_the_other_extension_is_read_by_content(tmp_path):
+    sheet = standard_sheet(Form())
+    xls = write_book(tmp_path / "a.xls", [sheet])
+    xlsx = write_book(tmp_path / "b.xlsx", [sheet])
+    (tmp_path / "a_as.xlsx").write_bytes(xls.read_bytes())
+    (tmp_path / "b_as.xls").write_bytes(xlsx.read_bytes())
+    for name in ("a_as.xlsx", "b_as.xls"):
+        book = read(tmp_path / name)[0]
+        assert [f.sheet for f in book.forms] == ["项目支出绩效自评表"] and book.issues == [], name
+
+
+# ---- encrypted ----------------------------------------------------------------------------
+
+
+def test_password_protected_xlsx(tmp_path):
+    # Office writes a protected .xlsx as an OLE compound file holding EncryptionInfo + EncryptedPackage
+    ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4088)
+    ole[1024:1024 + 28] = "EncryptionInfo".encode("utf-16-le")
+    ole[1152:1152 + 32] = "EncryptedPackage".encode("utf-16-le")
+    path = tmp_path / "加密.xlsx"
+    path.write_bytes(bytes(ole))
+    issue = only_issue(read(path)[0])
+    assert (issue.code, issue.message) == ("F001", "文件已加密，请另存为未加密的工作簿")
+
+
+def test_zip_with_encrypted_members(tmp_path):
+    data = bytearray(form_xlsx(tmp_path / "f.xlsx").read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    _, _, offset = struct.unpack_from("<HII", data, end + 10)
+    flags = struct.unpack_from("<H", data, offset + 8)[0]
+    struct.pack_into("<H", data, offset + 8, flags | 1)  # first member: "encrypted"
+    path = tmp_path / "zip加密.xlsx"
+    path.write_bytes(bytes(data))
+    assert only_issue(read(path)[0]).message == ENCRYPTED
+
+
+def test_encrypted_ods(tmp_path):
+    ods = write_book(tmp_path / "f.ods", [standard_sheet(Form())])
+    members = members_of(ods)
+    members["META-INF/manifest.xml"] = members["META-INF/manifest.xml"].replace(
+        b"</manifest:manifest>", b'<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
+                                 b"</manifest:file-entry></manifest:manifest>")
+    path = write_members(tmp_path / "加密.ods", members)
+    assert only_issue(read(path)[0]).message == ENCRYPTED
+
+
+# ---- zip bombs ----------------------------------------------------------------------------
+
+
+def test_zip_bomb_is_rejected_from_the_directory(tmp_path, bomb, no_calamine):
+    path = bomb_workbook(tmp_path / "炸弹.xlsx", bomb)
+    assert path.stat().st_size < 1_000_000 and bomb[2] > 50 * 1024 * 1024
+    tracemalloc.start()
+    book, seconds = read(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    issue = only_issue(book)
+    assert issue.code == "F007" and "MB" in issue.message
+    assert seconds < 0.5 and peak < 10 * 1024 * 1024  # nothing was inflated
+    assert not no_calamine
+
+
+@pytest.mark.parametrize("declared", [20 * 1024, 400_000])
+def test_zip_bomb_whose_directory_lies(tmp_path, bomb, no_calamine, declared):
+    """The directory says 20 KiB (less than the compressed data: impossible for deflate) or
+    400 KB (plausible: found out after inflating 400 KB and no more)."""
+    path = bomb_workbook(tmp_path / "说谎.xlsx", bomb, declared=declared)
+    tracemalloc.start()
+    book, seconds = read(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    issue = only_issue(book)
+    assert issue.code == "F007" and "压缩炸弹" in issue.message
+    assert seconds < 0.5 and peak < 10 * 1024 * 1024
+    assert not no_calamine
+
+
+def test_too_many_members(tmp_path, no_calamine):
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    empty = deflate(b"")
+    entries = [(name, *deflate(data), len(data)) for name, data in members.items()]
+    entries += [(f"xl/media/image{k}.png", *empty, 0) for k in range(10_001)]
+    book, seconds = read(write_raw_zip(tmp_path / "成员.xlsx", entries))
+    assert only_issue(book).code == "F007" and seconds < 1.0
+
+
+def test_too_many_cells(tmp_path, no_calamine):
+    rows = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>1</v></c>' % (col, r) for col in
+                                                  (b"A", b"B", b"C", b"D", b"E", b"F", b"G", b"H", b"I", b"J"))
+                    + b"</row>" for r in range(100, 4900)) * 5
+    book, seconds = read(with_sheet(tmp_path / "多.xlsx", extra_rows(rows)))
+    issue = only_issue(book)
+    assert issue.code == "F007" and "200,000" in issue.message and seconds < 1.0
+
+
+# ---- extents that would make calamine abort -----------------------------------------------
+
+
+@pytest.mark.parametrize("row", [
+    b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>',
+    b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t></t></is></c></row>',  # an empty string counts
+    b'<row r="30"><c r="xfd30"><v>1</v></c></row>',  # lower case
+    b"<row r='30'><c r = 'XFD30' ><v>1</v></c></row>",  # quotes and spaces calamine accepts
+    b'<row r="1048576"><c><v>1</v></c></row>',  # no reference: placed by the row
+    b'<row r="40"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD40"><x:v>1</x:v>'
+    b"</x:c></row>",  # a namespace prefix
+    b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row>",  # 300 columns without references
+], ids=["XFD1048576", "A1048576", "empty-inline-string", "lower-case", "quoting", "no-ref", "prefixed", "wide-row"])
+def test_far_cell_is_rejected_before_calamine(tmp_path, no_calamine, row):
+    book, seconds = read(with_sheet(tmp_path / "远.xlsx", extra_rows(row)))
+    issue = only_issue(book)
+    assert issue.code == "F007" and "工作表“项目支出绩效自评表”的范围过大" in issue.message, issue
+    assert seconds < 0.5 and not no_calamine
+
+
+def test_false_shared_string_count_is_rejected_before_calamine(tmp_path, no_calamine):
+    """calamine reserves the declared uniqueCount up front: 4,000,000,000 strings abort the process
+    (measured: "memory allocation of 96000000000 bytes failed")."""
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    sst = members["xl/sharedStrings.xml"]
+    start = sst.index(b"uniqueCount=")
+    end = sst.index(b'"', start + len(b'uniqueCount="'))
+    members["xl/sharedStrings.xml"] = sst[:start] + b'uniqueCount="4000000000' + sst[end:]
+    book, seconds = read(write_members(tmp_path / "字符串.xlsx", members))
+    issue = only_issue(book)
+    assert issue.code == "F007" and "4,000,000,000" in issue.message and seconds < 0.5 and not no_calamine
+    # hidden behind 8 KB of comment and a ">" inside a quoted attribute
+    declaration = sst.index(b"?>") + 2
+    root = sst.index(b"<sst") + 4
+    members["xl/sharedStrings.xml"] = (sst[:declaration] + b"<!--" + b"x" * 8000 + b"-->" + sst[declaration:root]
+                                       + b' a=">"' + sst[root:start] + b'uniqueCount="4000000000' + sst[end:])
+    book, _ = read(write_members(tmp_path / "字符串2.xlsx", members))
+    assert only_issue(book).code == "F007" and not no_calamine
+
+
+def test_styled_empty_cells_far_down_are_no_reason_to_reject(tmp_path):
+    """Formatting a whole area leaves empty styled cells far down; calamine skips them, so do we."""
+    rows = (b'<row r="20000"><c r="A20000" s="1"/><c r="XFD20000" s="1"></c></row>'
+            b'<row r="1048576"><c r="XFD1048576" s="1"/></row>')
+    book, _ = read(with_sheet(tmp_path / "格式.xlsx", extra_rows(rows)))
+    assert book.issues == [] and len(book.forms) == 1 and len(book.forms[0].indicators) == 7
+
+
+def test_far_cell_in_ods_is_rejected_before_calamine(tmp_path, no_calamine):
+    members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
+    members["content.xml"] = members["content.xml"].replace(
+        b"</table:table>", b'<table:table-row table:number-rows-repeated="1048500"><table:table-cell '
+                           b'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+                           b"</table:table-row></table:table>", 1)
+    book, seconds = read(write_members(tmp_path / "远.ods", members))
+    assert only_issue(book).code == "F007" and seconds < 0.5 and not no_calamine
+
+
+def test_repeat_hidden_behind_a_formula_in_ods_is_found(tmp_path, no_calamine):
+    members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
+    members["content.xml"] = members["content.xml"].replace(
+        b"</table:table>", b'<table:table-row table:number-rows-repeated="4000"><table:table-cell '
+                           b'table:formula="of:=[.A1]>0" table:number-columns-repeated="16000" '
+                           b'office:value-type="float" office:value="1"/></table:table-row></table:table>', 1)
+    book, _ = read(write_members(tmp_path / "公式.ods", members))
+    assert only_issue(book).code == "F007" and not no_calamine
+
+
+def test_empty_repeated_rows_in_ods_are_fine(tmp_path):
+    """LibreOffice ends every table with a million repeated empty rows."""
+    members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
+    members["content.xml"] = members["content.xml"].replace(
+        b"</table:table>", b'<table:table-row table:number-rows-repeated="1048500"><table:table-cell '
+                           b'table:number-columns-repeated="1024"/></table:table-row></table:table>', 1)
+    book, _ = read(write_members(tmp_path / "lo.ods", members))
+    assert book.issues == [] and len(book.forms[0].indicators) == 7
+
+
+def test_far_cell_in_xls_is_rejected_before_the_grid_is_built(tmp_path):
+    """.xls has no XML to check first (its grid is bounded by the format): the loaded sheet's extent
+    is checked before its cells become Python objects."""
+    sheet = standard_sheet(Form())
+    sheet.put(9000, 3, "末尾")
+    book, _ = read(write_book(tmp_path / "远.xls", [sheet]))
+    issue = only_issue(book)
+    assert issue.code == "F007" and "第 9,001 行" in issue.message
+
+
+def test_huge_but_legitimate_sheet_is_read(tmp_path):
+    sheet = standard_sheet(Form())
+    for k in range(3000):
+        sheet.put(40 + k, 0, f"附：宣传资料发放明细第{k + 1}条")
+        sheet.put(40 + k, 1, k + 1)
+    book, seconds = read(write_book(tmp_path / "长.xlsx", [sheet]))
+    assert book.issues == [] and len(book.forms[0].indicators) == 7 and seconds < 1.0
+
+
+# ---- entities -----------------------------------------------------------------------------
+
+
+def _doctype(secret: Path, laughs: bool) -> bytes:
+    if laughs:
+        lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{k} "{f"&lol{k - 1};" * 10}">' for k in range(1, 10)]
+        return f'<!DOCTYPE r [{"".join(lol)}]>'.encode()
+    return f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file://{secret}">]>'.encode()
+
+
+def _inject(xml: bytes, doctype: bytes, reference: bytes, where: bytes) -> bytes:
+    declaration_end = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+    xml = xml[:declaration_end] + doctype + xml[declaration_end:]
+    return xml.replace(where, where + reference, 1)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml"])
+@pytest.mark.parametrize("laughs", [False, True], ids=["xxe", "billion-laughs"])
+def test_entities_are_refused_and_never_resolved(tmp_path, part, laughs):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    reference = b"&lol9;" if laughs else b"&xxe;"
+    where = {"xl/worksheets/sheet1.xml": b"<v>", "xl/sharedStrings.xml": b"<t>",
+             "xl/workbook.xml": b'<sheet name="'}[part]
+    members[part] = _inject(members[part], _doctype(secret, laughs), reference, where)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    path = write_members(folder / "实体.xlsx", members)
+    book, seconds = read(path)
+    issue = only_issue(book)
+    shown = "工作表“项目支出绩效自评表”" if part.startswith("xl/worksheets/") else part
+    assert issue.code == "F001" and "DOCTYPE" in issue.message and shown in issue.message, issue.message
+    assert seconds < 0.5
+    batch = evaluate([folder], load_rules(), year=2021)
+    assert SECRET not in repr(book) and SECRET not in repr(batch)
+
+
+def test_doctype_hidden_deep_in_shared_strings_still_fails_safely(tmp_path):
+    """Beyond the head that is checked, calamine itself refuses the undefined entity: still an
+    F-issue, and nothing resolved."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    sst = members["xl/sharedStrings.xml"]
+    end = sst.index(b"?>") + 2
+    padding = b"<!--" + b"x" * 10_000 + b"-->"
+    members["xl/sharedStrings.xml"] = (sst[:end] + padding + _doctype(secret, False) + sst[end:]).replace(
+        b"<t>", b"<t>&xxe;", 1)
+    book, _ = read(write_members(tmp_path / "深.xlsx", members))
+    assert only_issue(book).code == "F001" and SECRET not in repr(book)
+
+
+# ---- never raises -------------------------------------------------------------------------
+
+
+def test_an_unforeseen_failure_costs_the_file_only(tmp_path, monkeypatch):
+    path = form_xlsx(tmp_path / "f.xlsx")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reader, "find_form", explode)
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "boom" in issue.message
+
+
+def test_a_normal_form_is_checked_quickly(tmp_path):
+    """The precheck runs on every file; a generous bound here only catches gross regressions
+    (the budget is 0.3 ms, measured in the report, not here: CI machines are noisy)."""
+    data = form_xlsx(tmp_path / "f.xlsx").read_bytes()
+    best = min(_timed(lambda: reader.precheck(data, ".xlsx")) for _ in range(50))
+    assert best < 0.003
+    assert reader.precheck(data, ".xlsx") == (None, {})
+
+
+def _timed(func) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
