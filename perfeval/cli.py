@@ -6,6 +6,7 @@ Exit codes: 0 all projects scored and no errors; 1 outputs written but some form
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -170,6 +171,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
             _print_issues(batch)
             click.echo("没有读到任何自评表，未生成输出。请检查文件夹中是否有填好的自评表。", err=True)
             sys.exit(EXIT_NOTHING)
+        gc.enable()  # the writers build and drop cyclic structures (documents, workbooks)
         outputs = pipeline.write_outputs(batch, outdir, jobs, progress)
     elapsed = time.perf_counter() - started
     if as_json:
@@ -337,6 +339,10 @@ def _progress(silent: bool) -> _Bar:
 
 def run_main() -> None:
     """The console script: Ctrl-C ends the run cleanly, leaving the previous outputs as they were."""
+    # One short-lived batch holds hundreds of thousands of small objects that all live to the end:
+    # the cyclic collector would only rescan them again and again (measured: ~15% of a 10,000-form run).
+    gc.freeze()
+    gc.disable()
     try:
         main()
     except KeyboardInterrupt:

@@ -52,8 +52,8 @@ def totals(batch: Batch) -> dict:
 
 def write_result(batch: Batch, path: Path) -> None:
     """Write result.json (UTF-8, Chinese kept readable)."""
-    path.write_text(json.dumps(batch_to_dict(batch), ensure_ascii=False, indent=1, default=_plain),
-                    encoding="utf-8")
+    # no indent: json's C encoder is used only without one (several times faster on large batches)
+    path.write_text(json.dumps(batch_to_dict(batch), ensure_ascii=False, default=_plain), encoding="utf-8")
 
 
 def _plain(value):

@@ -177,3 +177,4 @@ def test_lint_text_finds_contradictions_and_gaps():
     assert checks.lint_text("清退资金近450余万") and checks.lint_text("引导金融机构为家企业提供服务")
     assert checks.lint_text("引导50余家金融机构为300余家企业提供服务") == []
     assert checks.lint_text("为个人提供服务") == []
+    assert checks.lint_text("实际开展次数超出年初计划") == []
