@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from perfeval.model import ERROR, INFO, WARNING, Issue, Project, ProjectResult
 from perfeval.rules import Rules
+from perfeval.score import budget_base, indicator_kind
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def check_rate_explained(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
     if r.rate is not None and r.rate < rules.explain_rate and not _rate_explained(r.project):
         t = r.project.funds.total
         yield _at(r, "B004", t.actual.cell,
-                  f"全年执行数 {t.actual.value:.2f} 万元，全年预算数 {(t.budget.value or t.initial.value):.2f} 万元，"
+                  f"全年执行数 {t.actual.value:.2f} 万元，全年预算数 {budget_base(r.project, rules):.2f} 万元，"
                   f"执行率 {pct(r.rate)} 低于 {rules.explain_rate:.0%}，请在偏差原因分析中说明原因")
 
 
@@ -200,7 +201,7 @@ def check_low_rate(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
         t = r.project.funds.total
         yield _at(r, "B005", t.actual.cell,
                   f"执行率 {pct(r.rate)} 低于 {rules.low_rate:.0%}（执行 {t.actual.value:.2f} 万元 / 预算 "
-                  f"{(t.budget.value or t.initial.value):.2f} 万元），将在报告中重点说明，请核实资金未支出的原因")
+                  f"{budget_base(r.project, rules):.2f} 万元），将在报告中重点说明，请核实资金未支出的原因")
 
 
 @check("B006", WARNING, "表上执行率或得分与计算结果不一致")
@@ -385,7 +386,6 @@ def check_weights(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
 
 @check("T011", WARNING, "产出/效益/满意度分值比例与50/30/10不同")
 def check_split(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
-    from perfeval.score import indicator_kind
     p = r.project
     if not p.indicators:
         return
@@ -477,7 +477,6 @@ def check_level2(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
 
 @check("T017", WARNING, "产出指标没有数量指标，或没有效益指标")
 def check_structure(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
-    from perfeval.score import indicator_kind
     p = r.project
     if not p.indicators:
         return

@@ -223,13 +223,13 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
     from perfeval import send as mail
 
     try:
-        config = _send_config(config_file)
+        config = mail.read_config(config_file or (Path("perfeval.toml") if Path("perfeval.toml").is_file() else None))
         settings = mail.settings_from(config, host=smtp_host, port=smtp_port, security=security, user=user,
                                       sender=sender)
-        recipients = list(to) or _as_list(config.get("to"))
+        recipients = list(to) or mail.recipients_in(config)
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
-        units = _units_of(outdir) if each_unit else [unit]
+        units = mail.units_in(outdir) if each_unit else [unit]
         for name in units:
             message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
             if dry_run:
@@ -240,35 +240,6 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
                 click.echo(f"已发送“{message['Subject']}”至 {'、'.join(recipients)}")
     except mail.SendError as exc:
         raise SendFailed(str(exc)) from None
-
-
-def _send_config(path: Path | None) -> dict:
-    import tomllib
-
-    path = path or (Path("perfeval.toml") if Path("perfeval.toml").is_file() else None)
-    if path is None:
-        return {}
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("send", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from None
-    if not isinstance(section, dict):
-        raise ConfigError(f"配置文件 {path} 的 [send] 必须是一个表")
-    return section
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _units_of(outdir: Path) -> list[str | None]:
-    result = outdir / "result.json"
-    if not result.is_file():
-        raise ConfigError(f"{outdir} 中没有 result.json，请先运行 perfeval run")
-    units = [u["name"] for u in json.loads(result.read_text(encoding="utf-8")).get("units", [])]
-    return units if len(units) > 1 else [None]
 
 
 @main.command(context_settings=CONTEXT)

@@ -122,7 +122,7 @@ def score_indicator(indicator: Indicator, rules: Rules, year: int | None = None)
         return _score_numeric(indicator, w, rules)
     if t.kind == "date":
         return _score_deadline(indicator, w, rules, year)
-    return _score_qualitative(indicator, w, rules, year)
+    return _score_qualitative(indicator, w, rules)
 
 
 def is_cost(indicator: Indicator) -> bool:
@@ -223,7 +223,7 @@ def _grade_of_actual(a: Value) -> str:
     return ""
 
 
-def _score_qualitative(indicator: Indicator, w: float, rules: Rules, year: int | None = None) -> IndicatorScore:
+def _score_qualitative(indicator: Indicator, w: float, rules: Rules) -> IndicatorScore:
     t, a = indicator.target, indicator.actual
     grade = a.grade
     why = f"实际完成值“{a.text}”评为{grade}" if grade else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 import re
 import smtplib
 import socket
@@ -174,6 +175,33 @@ def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -
     for file_name in attachments:
         attach_file(message, outdir / file_name)
     return message
+
+
+def read_config(path: Path | None) -> dict:
+    """The [send] section of a perfeval.toml ({} without a file); SendError when it is malformed."""
+    if path is None:
+        return {}
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("send", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SendError(f"配置文件 {path} 格式有误：{exc}") from None
+    if not isinstance(section, dict):
+        raise SendError(f"配置文件 {path} 的 [send] 必须是一个表")
+    return section
+
+
+def recipients_in(config: dict) -> list[str]:
+    """The ``to`` setting as a list of addresses."""
+    value = config.get("to")
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def units_in(outdir: Path) -> list[str | None]:
+    """The units of a multi-unit output folder, or [None] (the whole folder) for a single unit."""
+    data = read_result(outdir)
+    return [u["name"] for u in data["units"]] if data_multi_unit(data) else [None]
 
 
 def read_result(outdir: Path) -> dict:
