@@ -30,6 +30,10 @@ class Inbox:
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
+            pass
+        try:  # files given one by one: the root is their resolved common folder
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
             return path.name
 
 

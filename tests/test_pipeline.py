@@ -185,3 +185,14 @@ def test_every_command_has_chinese_help_with_an_example(command):
 def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "perfeval", "list-checks"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and "B001" in done.stdout
+
+
+def test_files_given_one_by_one_keep_their_folder_in_names(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    first = next(SEED.glob("01_*.xlsx"))
+    shutil.copy(first, tmp_path / "sub" / first.name)
+    shutil.copy(next(SEED.glob("02_*.xlsx")), tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", f"sub/{first.name}", next(tmp_path.glob("02_*.xlsx")).name, "--json"])
+    names = [f["name"] for f in json.loads(result.output)["files"]]
+    assert names[0] == f"sub/{first.name}" and names[1].startswith("02_")
