@@ -8,7 +8,8 @@ turns a ``Project`` into a ``ProjectResult``. Writers take a ``Batch``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ERROR = "错误"
@@ -26,7 +27,25 @@ COST_KIND = "成本指标"
 INDICATOR_KINDS = (OUTPUT_KIND, EFFECT_KIND, SATISFACTION_KIND)
 
 
-@dataclass(frozen=True)
+def record(cls):
+    """A frozen dataclass with __slots__, pickled as its class and a tuple of its fields.
+
+    A batch of 10,000 forms holds about a million of these values, and every one of them crosses
+    from a worker process to the main process: slots take a third less memory than a __dict__,
+    and the tuple pickles faster than either default (the dataclass' own __getstate__ for slots
+    builds a list field by field).
+    """
+    cls = dataclass(frozen=True, slots=True)(cls)
+    names = [f.name for f in fields(cls)]
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+        cls.__reduce__ = lambda self: (cls, (get(self),))
+    else:
+        cls.__reduce__ = lambda self: (cls, get(self))
+    return cls
+
+
+@record
 class Issue:
     """One problem found in the input, pointing at the file, sheet and cell it concerns."""
 
@@ -39,7 +58,7 @@ class Issue:
     project: str = ""  # project name, "" for file-level issues
 
 
-@dataclass(frozen=True)
+@record
 class Amount:
     """A money or points figure read from a cell: the number (万元 for money) and where it came from."""
 
@@ -52,7 +71,7 @@ class Amount:
         return self.value is None
 
 
-@dataclass(frozen=True)
+@record
 class Value:
     """A parsed 年度指标值 or 实际完成值 (grammar: FORM.md §5, parser: ``perfeval.values``).
 
@@ -72,7 +91,7 @@ class Value:
     notes: tuple[str, ...] = ()  # parser remarks in Chinese, e.g. "“近”与“余”同时出现"
 
 
-@dataclass(frozen=True)
+@record
 class Indicator:
     """One 三级指标 row of the form."""
 
@@ -89,7 +108,7 @@ class Indicator:
     deviation_cell: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class FundsRow:
     """One row of the 项目资金 block: 年初预算数 a0, 全年预算数 A, 全年执行数 B."""
 
@@ -99,7 +118,7 @@ class FundsRow:
     actual: Amount = Amount()
 
 
-@dataclass(frozen=True)
+@record
 class Funds:
     """The 项目资金（万元） block. Amounts are in 万元 after normalisation."""
 
@@ -118,7 +137,7 @@ class Funds:
         return [r for r in (self.appropriation, self.carryover, self.other) if r is not None]
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     """One filled 自评表: the form's fields, normalised, each traceable to its cell."""
 
@@ -143,7 +162,7 @@ class Project:
     unit: str = ""  # the reporting unit the project belongs to (perfeval.units), "" until assigned
 
 
-@dataclass(frozen=True)
+@record
 class IndicatorScore:
     """perfeval's score of one indicator, with the rule applied in words."""
 
@@ -155,7 +174,7 @@ class IndicatorScore:
     grade: str = ""  # 达成 | 部分达成 | 未达成 when scored by grade (定性, 时效)
 
 
-@dataclass(frozen=True)
+@record
 class ProjectResult:
     """A project with its scores (核定) beside what the unit wrote (填报), and its issues."""
 
@@ -187,7 +206,7 @@ class ProjectResult:
         return sum(1 for i in self.issues if i.level == level)
 
 
-@dataclass(frozen=True)
+@record
 class UnitInfo:
     """The 单位情况 sheet (FORM.md §4), or what could be inferred from the forms."""
 
@@ -206,7 +225,7 @@ class UnitInfo:
     source: str = ""  # file it came from, "" when inferred
 
 
-@dataclass(frozen=True)
+@record
 class FileRecord:
     """One input file: its identity and what became of it."""
 
