@@ -64,6 +64,9 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 
 OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+# .xlsx/.xlsm/.xltx/.xltm are first copied by editing the package (perfeval.xlsx_edit, ~10x faster than
+# an openpyxl load and save); packages it does not handle fall back to openpyxl.
+FAST_PATH = True
 SPREADSHEET_SUFFIXES = OPENPYXL_SUFFIXES | {".xls", ".xlsb", ".ods", ".et", ".ett", ".csv"}
 # A marked range is clipped to this many cells: a hostile "A1:XFD1048576" must not fill 17 billion cells.
 MAX_MARKED_CELLS = 10_000
@@ -123,6 +126,19 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path) -> None
     source, dest = Path(source), Path(dest)
     if dest.exists() and os.path.samefile(source, dest):
         raise MarkedCopyError(f"审核意见副本不能覆盖源文件：{source}")
+    if FAST_PATH and source.suffix.lower() in OPENPYXL_SUFFIXES:
+        from perfeval.xlsx_edit import Unsupported, write_marked_copy_fast
+
+        try:
+            write_marked_copy_fast(source, issues, dest)
+            return
+        except Unsupported:
+            pass  # odd package, unreadable source: the openpyxl path copies it or says why it cannot
+    write_marked_copy_openpyxl(source, issues, dest)
+
+
+def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path) -> None:
+    """``write_marked_copy`` through openpyxl: any format, slower (the whole workbook is loaded and saved)."""
     wb, aliases = open_copy(source)
     stale = REVIEW_SHEET in wb.sheetnames
     if stale:
@@ -443,14 +459,9 @@ def add_review_sheet(wb: Workbook, located: Sequence[tuple[Issue, Target | None]
     for view in wb.views:
         view.firstSheet = 0  # the first visible tab; else 审核意见 may open scrolled out of sight
 
-    counts = {level: sum(1 for i, _ in located if i.level == level) for level in LEVELS}
     set_value(ws["A1"], title)
     ws["A1"].font = TITLE_FONT
-    summary = (f"共 {len(located)} 条：错误 {counts[ERROR]} 条（红色，必须修改），警告 {counts[WARNING]} 条"
-               f"（黄色，请核实或在偏差原因分析中说明），提示 {counts[INFO]} 条（无需修改）。"
-               "点击单元格地址可跳转到该单元格；批注中有具体说明。修改后请重新报送。")
-    if not located:
-        summary = "未发现问题。"
+    summary = review_summary(located)
     set_value(ws.cell(row=2, column=1), summary)
     ws["A2"].alignment = WRAP
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
@@ -473,10 +484,32 @@ def add_review_sheet(wb: Workbook, located: Sequence[tuple[Issue, Target | None]
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+def review_summary(located: Sequence[tuple[Issue, object]]) -> str:
+    """The guidance line under the review sheet's title: counts by level and what to do."""
+    if not located:
+        return "未发现问题。"
+    counts = {level: sum(1 for i, _ in located if i.level == level) for level in LEVELS}
+    return (f"共 {len(located)} 条：错误 {counts[ERROR]} 条（红色，必须修改），警告 {counts[WARNING]} 条"
+            f"（黄色，请核实或在偏差原因分析中说明），提示 {counts[INFO]} 条（无需修改）。"
+            "点击单元格地址可跳转到该单元格；批注中有具体说明。修改后请重新报送。")
+
+
+def issue_row_place(issue: Issue, target) -> tuple[str, str]:
+    """The 工作表 and 单元格 columns of an issue's row (``target``: a Target, an xlsx_edit.Spot or None)."""
+    if target is None:
+        return issue.sheet, issue.cell
+    title = target.ws.title if isinstance(target, Target) else target.sheet.name
+    return title, target.ref or "整表"
+
+
+def issue_row_lines(issue: Issue, sheet: str) -> int:
+    """Text lines of an issue's row: its height is 15 points a line (+3) when more than one."""
+    return max(wrapped_lines(issue.message, COLUMN_WIDTHS[5] - 2), wrapped_lines(sheet, COLUMN_WIDTHS[1] - 2))
+
+
 def write_issue_row(ws: Worksheet, row: int, number: int, issue: Issue, target: Target | None) -> None:
     """One row of the 审核意见 sheet, with a link to the issue's cell when it has one."""
-    sheet = target.ws.title if target is not None else issue.sheet
-    cell_text = issue.cell if target is None else (target.ref or "整表")
+    sheet, cell_text = issue_row_place(issue, target)
     values = (number, sheet, cell_text, issue.code, issue.level, issue.message)
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row=row, column=col)
@@ -488,7 +521,7 @@ def write_issue_row(ws: Worksheet, row: int, number: int, issue: Issue, target: 
         link.font = LINK_FONT
     if issue.level in FILLS:
         ws.cell(row=row, column=5).fill = FILLS[issue.level]
-    lines = max(wrapped_lines(issue.message, COLUMN_WIDTHS[5] - 2), wrapped_lines(sheet, COLUMN_WIDTHS[1] - 2))
+    lines = issue_row_lines(issue, sheet)
     if lines > 1:
         ws.row_dimensions[row].height = 15 * lines + 3
 
