@@ -106,7 +106,7 @@ def read_task(task: tuple[Path, str, Rules]) -> Reading:
         project, found = normalise_form(form)
         result = score_project(project, rules)
         results.append(attach_issues(result, checks.check_project(result, rules) + found))
-    return Reading(replace(book, forms=[]), tuple(results), sha256_of(path))
+    return Reading(replace(book, forms=[]), tuple(results), book.sha256 or sha256_of(path))
 
 
 def read_failed(task: tuple[Path, str, Rules], reason: str) -> Reading:

@@ -19,6 +19,7 @@ again, so the file cannot change in between).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import posixpath
@@ -89,6 +90,7 @@ class Workbook:
     unit: UnitSheet | None = None
     issues: list[Issue] = field(default_factory=list)
     readable: bool = True
+    sha256: str = ""  # of the bytes read, "" when the file was not read (too large, no access)
 
 
 # ---- labels -------------------------------------------------------------------------------
@@ -170,6 +172,7 @@ KNOWN = frozenset().union(
     FILLER, PHONE, STOP, INDICATOR_BLOCK, FUNDS_BLOCK)
 
 UNIT_SHEET = "单位情况"
+NOTES_SHEETS = _labels("填表说明", "填报说明", "填写说明")
 UNIT_ITEMS = ("单位名称", "年度", "主管部门", "本级资金名称", "资金使用管理情况", "绩效评价工作情况", "存在的问题",
               "有关建议", "其他需要说明的问题", "联系人", "联系电话", "报送日期")
 
@@ -214,6 +217,8 @@ def read_workbook(path: Path, name: str) -> Workbook:
 
 def _read_into(book: Workbook, path: Path) -> None:
     data, problem = _load_bytes(path)
+    if data:
+        book.sha256 = hashlib.sha256(data).hexdigest()
     uncached: dict[str, set[str]] = {}
     if problem is None:
         problem, uncached = precheck(data, path.suffix.lower())
@@ -228,7 +233,12 @@ def _read_into(book: Workbook, path: Path) -> None:
         _fail(book, ("F001", _open_failure(path, data, exc)))
         return
     hidden_forms: list[RawForm] = []
-    for sheet_name, visible in sheets:
+    # the template's 填表说明 sheet is read only when no other sheet holds a form (saves a third of
+    # the reading time of a typical workbook)
+    notes = [s for s in sheets if normalise_label(s[0]) in NOTES_SHEETS] if len(sheets) > 1 else []
+    for sheet_name, visible in [s for s in sheets if s not in notes] + notes:
+        if (sheet_name, visible) in notes and (book.forms or hidden_forms):
+            break
         grid = _load_sheet(book, workbook, sheet_name)
         if grid is None:
             if not book.readable:

@@ -124,6 +124,25 @@ def test_several_projects_in_one_workbook_and_other_sheets_ignored(tmp_path):
     assert [f.sheet for f in book.forms] == ["项目一", "项目二"] and book.issues == []
 
 
+def test_form_on_a_notes_sheet_is_read_when_no_other_sheet_holds_one(tmp_path):
+    """填表说明 sheets are read last, and only when the others hold no form."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "封面"
+    wb.active["A1"] = "2021年度项目支出绩效自评"
+    write_spec(tmp_path / "x", spec(sheet="填表说明", name="填在说明页上的项目"), wb)
+    wb.save(tmp_path / "only.xlsx")
+    assert [f.fields["name"].value for f in read_workbook(tmp_path / "only.xlsx", "only.xlsx").forms] == [
+        "填在说明页上的项目"]
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "填表说明"
+    wb.active["A1"] = "1. 项目名称：按预算批复填写。"
+    write_spec(tmp_path / "x", spec(sheet="自评表"), wb)
+    wb.save(tmp_path / "usual.xlsx")
+    book = read_workbook(tmp_path / "usual.xlsx", "usual.xlsx")
+    assert [f.sheet for f in book.forms] == ["自评表"] and book.issues == []
+
+
 def test_signature_rows_below_are_ignored(tmp_path):
     path = write_spec(tmp_path / "f.xlsx", spec())
     wb = openpyxl.load_workbook(path)
