@@ -781,17 +781,17 @@ class _Grid:
         self.index: dict[str, list[tuple[int, int]]] = {}
         norm, index, normalise = self.norm, self.index, _normalise_text
         for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v and v.__class__ is str and len(v) <= 60:
-                    n = normalise(v)
-                    if n:
-                        norm[r, c] = n
-                        if n in index:
-                            index[n].append((r, c))
-                        else:
-                            index[n] = [(r, c)]
-                        if n[0] == "其" and n.startswith("其中"):
-                            index.setdefault(_bare(n), []).append((r, c))
+            # most cells are empty or numbers: pick the short texts in one comprehension
+            for c, v in [(c, v) for c, v in enumerate(row) if v.__class__ is str and v and len(v) <= 60]:
+                n = normalise(v)
+                if n:
+                    norm[r, c] = n
+                    if n in index:
+                        index[n].append((r, c))
+                    else:
+                        index[n] = [(r, c)]
+                    if n[0] == "其" and n.startswith("其中"):
+                        index.setdefault(_bare(n), []).append((r, c))
         # merged ranges by their top-left cell, the only one that holds a value (and so a label)
         self.span = {(r0, c0): (r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged}
 
