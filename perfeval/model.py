@@ -257,10 +257,35 @@ class Batch:
 
     def for_unit(self, name: str) -> Batch:
         """The part of the batch that belongs to one unit: its projects, its files' issues, its 单位情况."""
-        results = tuple(r for r in self.results if r.project.unit == name)
-        unit = next((u for u in self.units if u.name == name), UnitInfo(name=name, year=self.year))
-        files = {r.project.file for r in results} | {unit.source}
-        # a batch-level issue (no file) concerns a unit when it names it
-        issues = tuple(i for i in self.issues if i.file in files or (not i.file and name in i.message))
-        return Batch(results, tuple(f for f in self.files if f.name in files), issues, unit, self.rules,
-                     self.year, self.version, self.run_time, (unit,))
+        return self.by_unit([name])[name]
+
+    def by_unit(self, names: list[str] | None = None) -> dict[str, Batch]:
+        """``for_unit`` of every unit (or of ``names``), in one pass over the batch: a city's 600 units
+        must not each scan its 10,000 projects."""
+        names = [u.name for u in self.units] if names is None else names
+        known = {u.name: u for u in self.units}
+        results: dict[str, list[ProjectResult]] = {name: [] for name in names}
+        for r in self.results:
+            if r.project.unit in results:
+                results[r.project.unit].append(r)
+        owner: dict[str, list[str]] = {}  # file -> the units it belongs to
+        units = {}
+        for name in names:
+            unit = units[name] = known.get(name) or UnitInfo(name=name, year=self.year)
+            for file in {r.project.file for r in results[name]} | {unit.source}:
+                owner.setdefault(file, []).append(name)
+        issues: dict[str, list[Issue]] = {name: [] for name in names}
+        for i in self.issues:
+            if i.file:
+                for name in owner.get(i.file, ()):
+                    issues[name].append(i)
+            else:  # a batch-level issue (no file) concerns a unit when it names it
+                for name in names:
+                    if name in i.message or name in owner.get("", ()):
+                        issues[name].append(i)
+        files: dict[str, list[FileRecord]] = {name: [] for name in names}
+        for f in self.files:
+            for name in owner.get(f.name, ()):
+                files[name].append(f)
+        return {name: Batch(tuple(results[name]), tuple(files[name]), tuple(issues[name]), units[name], self.rules,
+                            self.year, self.version, self.run_time, (units[name],)) for name in names}

@@ -181,8 +181,9 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     try:
         write_summary(batch, staging / SUMMARY_NAME)
         reports = report_names(batch)
+        parts = batch.by_unit(list(reports)) if batch.multi_unit else {}
         for unit, name in reports.items():
-            write_report(batch.for_unit(unit) if batch.multi_unit else batch, staging / name)
+            write_report(parts.pop(unit) if batch.multi_unit else batch, staging / name)
         write_result(batch, staging / RESULT_NAME)
         returns_dir = staging / RETURNS_DIR
         returns_dir.mkdir()

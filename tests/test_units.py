@@ -73,3 +73,25 @@ def test_single_unit_keeps_the_plain_report_name(tmp_path):
     CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "--jobs", "1"])
     assert [p.name for p in out.glob("*.docx")] == ["绩效自评报告.docx"]
     assert "单位汇总" not in openpyxl.load_workbook(out / "绩效自评汇总.xlsx").sheetnames
+
+
+def test_by_unit_splits_the_batch_as_one_unit_at_a_time_would(tmp_path):
+    """Batch.by_unit groups in one pass; each part holds exactly what the unit's own filter keeps."""
+    from perfeval.pipeline import evaluate
+    from perfeval.rules import load_rules
+
+    inbox = build(tmp_path / "inbox", by_folder=True)
+    (inbox / "乙区教育局" / "坏文件.xlsx").write_bytes(b"not a workbook")
+    batch = evaluate([inbox], load_rules(), jobs=0)
+    assert batch.multi_unit
+    parts = batch.by_unit()
+    assert list(parts) == [u.name for u in batch.units]
+    for name, part in parts.items():
+        results = tuple(r for r in batch.results if r.project.unit == name)
+        unit = next(u for u in batch.units if u.name == name)
+        files = {r.project.file for r in results} | {unit.source}
+        assert part.results == results and part.unit == unit and part.units == (unit,)
+        assert part.issues == tuple(i for i in batch.issues if i.file in files or (not i.file and name in i.message))
+        assert part.files == tuple(f for f in batch.files if f.name in files)
+        assert part.results and part.files
+    assert batch.for_unit("甲区财政局") == parts["甲区财政局"]
