@@ -23,6 +23,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -71,6 +72,13 @@ MAX_PARTS = 2000
 
 C = f"{{{NS}}}c"
 ROW = f"{{{NS}}}row"
+T_STYLESHEET = f"{{{NS}}}styleSheet"
+T_TEXT, T_T, T_R = f"{{{NS}}}text", f"{{{NS}}}t", f"{{{NS}}}r"
+T_SHAPE = f"{{{V_NS}}}shape"
+T_CLIENT_DATA = f"{{{X_NS}}}ClientData"
+T_ROW, T_COLUMN = f"{{{X_NS}}}Row", f"{{{X_NS}}}Column"
+T_FILL = f"{{{NS}}}fill"
+T_PATTERN_FILL = f"{{{NS}}}patternFill"
 R_ID = f"{{{REL_NS}}}id"
 SHAPE_ID = re.compile(r"_x0000_s(\d+)")
 TAB_SELECTED = re.compile(rb"tabSelected=\"(?:1|true)\"")
@@ -275,7 +283,7 @@ class Package:
         return buffer.getvalue()
 
 
-COMPRESS_LEVEL = 6
+COMPRESS_LEVEL = 1
 
 
 def fresh_info(name: str, date_time: tuple = (2000, 1, 1, 0, 0, 0)) -> zipfile.ZipInfo:
@@ -430,49 +438,55 @@ class ContentTypes:
 # -------------------------------------------------------------------------------------------- styles
 
 class Styles:
-    """styles.xml with the fills and cell formats the copy needs, appended on first use."""
+    """styles.xml with the fills, fonts and cell formats the copy needs, appended on first use."""
 
     def __init__(self, pkg: Package, part: str | None) -> None:
         self.pkg, self.part = pkg, part
         if part is None or not pkg.has(part):
             raise Unsupported("no styles part")
         self.root = parse(pkg.read(part))
-        if self.root.tag != q("styleSheet"):
+        if self.root.tag != T_STYLESHEET:
             raise Unsupported("odd styles part")
         self.dirty = False
-        self.cell_xfs = self.section("cellXfs")
-        self.xfs = [el for el in self.cell_xfs if el.tag == q("xf")]
+        self.items: dict[str, list[etree._Element]] = {}
+        self.sections: dict[str, etree._Element] = {}
+        self.xfs = self.list_of("cellXfs", "xf")
         if not self.xfs:
-            self.add_to("cellXfs", etree.fromstring(f'<xf xmlns="{NS}" numFmtId="0" fontId="0" fillId="0" borderId="0"/>'))
-            self.xfs = [el for el in self.cell_xfs if el.tag == q("xf")]
-        self.fills = [el for el in self.section("fills") if el.tag == q("fill")]
-        self.fonts = [el for el in self.section("fonts") if el.tag == q("font")]
+            self.add_to("cellXfs", etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0"))
+        self.fills = self.list_of("fills", "fill")
+        self.fonts = self.list_of("fonts", "font")
         self._fill_ids: dict[str, int] = {}
         self._font_ids: dict[str, int] = {}
         self._xf_cache: dict[tuple, int] = {}
 
-    def section(self, name: str) -> etree._Element:
-        el = self.root.find(q(name))
+    def list_of(self, section: str, item: str) -> list[etree._Element]:
+        el = self.root.find(q(section))
         if el is None:
-            el = etree.Element(q(name))
+            el = etree.Element(q(section))
             insert_ordered(self.root, el, STYLE_ORDER)
-        return el
+        self.sections[section] = el
+        tag = q(item)
+        self.items[section] = [child for child in el if child.tag == tag]
+        return self.items[section]
 
-    def add_to(self, name: str, el: etree._Element) -> int:
-        section = self.section(name)
-        section.append(el)
-        count = sum(1 for e in section if isinstance(e.tag, str))
-        section.set("count", str(count))
+    def add_to(self, section: str, el: etree._Element) -> int:
+        items = self.items[section]
+        self.sections[section].append(el)
+        items.append(el)
+        self.sections[section].set("count", str(len(items)))
         self.dirty = True
-        return count - 1
+        return len(items) - 1
 
     def fill_id(self, color: str | None) -> int:
         key = color or ""
         if key not in self._fill_ids:
-            inner = (f'<patternFill patternType="solid"><fgColor rgb="{color}"/><bgColor rgb="{color}"/></patternFill>'
-                     if color else "<patternFill/>")
-            self._fill_ids[key] = self.add_to("fills", etree.fromstring(f'<fill xmlns="{NS}">{inner}</fill>'))
-            self.fills = [el for el in self.section("fills") if el.tag == q("fill")]
+            fill = etree.Element(T_FILL)
+            pattern = etree.SubElement(fill, T_PATTERN_FILL)
+            if color:
+                pattern.set("patternType", "solid")
+                etree.SubElement(pattern, q("fgColor"), rgb=color)
+                etree.SubElement(pattern, q("bgColor"), rgb=color)
+            self._fill_ids[key] = self.add_to("fills", fill)
         return self._fill_ids[key]
 
     def font_id(self, *, bold: bool = False, size: float | None = None, color: str | None = None,
@@ -485,42 +499,39 @@ class Styles:
                 etree.SubElement(font, q("b"), val="1")
             if underline:
                 etree.SubElement(font, q("u"))
-            base = self.fonts[0] if self.fonts else None
             skip = {"b", "u", "i", "strike", "color"} | ({"sz"} if size else set())
-            if base is not None:
-                for child in base:
-                    if isinstance(child.tag, str) and local(child) not in skip:
-                        font.append(etree.fromstring(etree.tostring(child)))
+            for child in self.fonts[0] if self.fonts else ():
+                if isinstance(child.tag, str) and local(child) not in skip:
+                    font.append(deepcopy(child))
             if size:
                 etree.SubElement(font, q("sz"), val=f"{size:g}")
             if color:
                 etree.SubElement(font, q("color"), rgb=color)
             self._font_ids[key] = self.add_to("fonts", font)
-            self.fonts = [el for el in self.section("fonts") if el.tag == q("font")]
         return self._font_ids[key]
 
     def xf_with_fill(self, index: int, color: str | None) -> int:
         """A cell format like ``index`` (cellXfs position) with its fill replaced."""
         key = ("fill", index, color)
         if key not in self._xf_cache:
-            base = self.xfs[index] if 0 <= index < len(self.xfs) else self.xfs[0]
-            xf = etree.fromstring(etree.tostring(base))
+            xf = deepcopy(self.xfs[index] if 0 <= index < len(self.xfs) else self.xfs[0])
             xf.set("fillId", str(self.fill_id(color)))
             xf.set("applyFill", "1")
             self._xf_cache[key] = self.add_to("cellXfs", xf)
-            self.xfs.append(xf)
         return self._xf_cache[key]
 
-    def new_xf(self, *, font: int = 0, fill: int = 0, align: str = "") -> int:
-        key = ("new", font, fill, align)
+    def new_xf(self, *, font: int = 0, fill: int = 0, align: dict[str, str] | None = None) -> int:
+        key = ("new", font, fill, tuple(sorted(align.items())) if align else ())
         if key not in self._xf_cache:
-            attrs = f'numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"'
-            attrs += ' applyFont="1"' if font else ""
-            attrs += ' applyFill="1"' if fill else ""
-            attrs += ' applyAlignment="1"' if align else ""
-            xf = etree.fromstring(f'<xf xmlns="{NS}" {attrs}>{align}</xf>')
+            xf = etree.Element(q("xf"), numFmtId="0", fontId=str(font), fillId=str(fill), borderId="0", xfId="0")
+            if font:
+                xf.set("applyFont", "1")
+            if fill:
+                xf.set("applyFill", "1")
+            if align:
+                xf.set("applyAlignment", "1")
+                etree.SubElement(xf, q("alignment"), align)
             self._xf_cache[key] = self.add_to("cellXfs", xf)
-            self.xfs.append(xf)
         return self._xf_cache[key]
 
     def perfeval_filled(self) -> set[int]:
@@ -555,58 +566,152 @@ def cell_rc(ref: str) -> tuple[int, int]:
     return int(m.group(2)), column_index_from_string(m.group(1).upper())
 
 
+ROW_TAG = re.compile(rb"<row\b([^<>]*?)(/?)>")
+CELL_TAG = re.compile(rb"<c\b([^<>]*?)(/?)>")
+ATTR_R = re.compile(rb"""\sr\s*=\s*(["'])([^"']*)\1""")
+ATTR_S = re.compile(rb"""\ss\s*=\s*(["'])([^"']*)\1""")
+ATTR_SPANS = re.compile(rb"""\sspans\s*=\s*(["'])(\d+):(\d+)\1""")
+SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
+CELL_RC = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
+PLACEHOLDER = b"<sheetData/>"
+
+
+def cell_rc_bytes(ref: bytes) -> tuple[int, int]:
+    m = CELL_RC.match(ref)
+    if not m:
+        raise Unsupported(f"odd cell reference {ref!r}")
+    return int(m.group(2)), column_index_from_string(m.group(1).decode("ascii").upper())
+
+
 @dataclass
+class Row:
+    """A <row> of sheetData: its number, where it lies in the sheetData bytes, its cells once scanned."""
+
+    number: int
+    start: int  # of the start tag
+    content: int  # end of the start tag
+    close: int  # start of </row> (== content for <row/>)
+    end: int  # end of the element
+    tag: bytes  # the start tag
+    cells: list[tuple[int, int, int, bytes, int | None]] | None = None  # (col, tag start, tag end, tag, s)
+
+
 class Sheet:
-    """One <sheet> of the workbook: name, state, its part, and (parsed on demand) its XML."""
+    """One <sheet> of the workbook: its name and part; the worksheet XML edited in two pieces.
 
-    el: etree._Element
-    name: str
-    part: str | None  # None: not a worksheet (chart sheet, missing part)
-    pkg: Package
-    _root: etree._Element | None = None
-    dirty: bool = False
-    _rows: dict[int, etree._Element] | None = None
-    _merged: list[tuple[int, int, int, int]] | None = None
-    _extent: tuple[int, int] | None = None
-    rels: Rels | None = None
+    The skeleton (every element but the content of sheetData) is an lxml tree; the cells are edited in
+    the sheetData bytes directly (a style attribute set, a cell or row inserted in order): a sheet's
+    XML is mostly cells, and building a tree of them costs more than everything else in a copy.
+    """
 
-    @property
-    def root(self) -> etree._Element:
-        if self._root is None:
-            self._root = parse(self.pkg.read(self.part))
-            if self._root.tag != q("worksheet"):
-                raise Unsupported("odd worksheet part")
-        return self._root
+    def __init__(self, el: etree._Element, name: str, part: str | None, pkg: Package) -> None:
+        self.el, self.name, self.part, self.pkg = el, name, part, pkg
+        self.dirty = False
+        self.rels: Rels | None = None
+        self._root: etree._Element | None = None
+        self._data: bytes = b""
+        self._rows: dict[int, Row] | None = None
+        self._merged: list[tuple[int, int, int, int]] | None = None
+        self._extent: tuple[int, int] | None = None
+        self.styles: dict[tuple[int, int], int] = {}  # new style indexes of cells, applied on flush
 
     def raw(self) -> bytes:
         return self.pkg.read(self.part)
+
+    @property
+    def root(self) -> etree._Element:
+        """The worksheet without its cells (an empty sheetData)."""
+        if self._root is None:
+            raw = self.raw()
+            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise Unsupported("UTF-16 worksheet")
+            encoding = ENCODING.match(raw)
+            if encoding and encoding.group(1).lower().replace(b"-", b"") != b"utf8":
+                raise Unsupported("worksheet not in UTF-8")
+            found = list(SHEET_DATA.finditer(raw))
+            if len(found) != 1:
+                raise Unsupported("no single unprefixed sheetData")
+            m = found[0]
+            if m.group(1):
+                head, self._data, tail = raw[:m.start()], b"", raw[m.end():]
+            else:
+                close = raw.rfind(b"</sheetData>")
+                if close < m.end():
+                    raise Unsupported("sheetData not closed")
+                head, self._data, tail = raw[:m.start()], raw[m.end():close], raw[close + len(b"</sheetData>"):]
+            if b"<![CDATA[" in self._data or b"<!--" in self._data or b"<?" in self._data:
+                raise Unsupported("CDATA, comments or instructions among the cells")
+            self._root = parse(head + PLACEHOLDER + tail)
+            if self._root.tag != q("worksheet") or self._root.find(q("sheetData")) is None:
+                raise Unsupported("odd worksheet part")
+        return self._root
 
     def relationships(self) -> Rels:
         if self.rels is None:
             self.rels = Rels(self.pkg, self.part)
         return self.rels
 
-    @property
-    def sheet_data(self) -> etree._Element:
-        data = self.root.find(q("sheetData"))
-        if data is None:
-            raise Unsupported("worksheet without sheetData")
-        return data
-
-    def rows(self) -> dict[int, etree._Element]:
+    def rows(self) -> dict[int, Row]:
         if self._rows is None:
-            rows = {}
-            for row in self.sheet_data:
-                if row.tag != ROW:
-                    if isinstance(row.tag, str):
-                        raise Unsupported("unexpected element in sheetData")
-                    continue
-                r = row.get("r")
-                if r is None or not r.isdigit() or int(r) in rows:
+            self.root  # noqa: B018 (splits the part)
+            data, rows, last_end, last_number = self._data, {}, 0, 0
+            for m in ROW_TAG.finditer(data):
+                if m.start() < last_end:
+                    continue  # inside the previous row: not possible for cells, but stay safe
+                r = ATTR_R.search(m.group(1))
+                if r is None or not r.group(2).isdigit():
                     raise Unsupported("row without its number")
-                rows[int(r)] = row
+                number = int(r.group(2))
+                if m.group(2):
+                    row = Row(number, m.start(), m.end(), m.end(), m.end(), m.group(0))
+                else:
+                    close = data.find(b"</row>", m.end())
+                    if close < 0:
+                        raise Unsupported("row not closed")
+                    row = Row(number, m.start(), m.end(), close, close + 6, m.group(0))
+                if number <= last_number:
+                    raise Unsupported("rows out of order")
+                rows[number] = row
+                last_end, last_number = row.end, number
             self._rows = rows
         return self._rows
+
+    def cells_of(self, row: Row) -> list[tuple[int, int, int, bytes, int | None]]:
+        if row.cells is None:
+            cells = []
+            for m in CELL_TAG.finditer(self._data, row.content, row.close):
+                r = ATTR_R.search(m.group(1))
+                if r is None:
+                    raise Unsupported("cell without its address")
+                cr, cc = cell_rc_bytes(r.group(2))
+                if cr != row.number or (cells and cc <= cells[-1][0]):
+                    raise Unsupported("cells out of order")
+                style = ATTR_S.search(m.group(1))
+                cells.append((cc, m.start(), m.end(), m.group(0), int(style.group(2)) if style and style.group(2).isdigit() else None))
+            row.cells = cells
+        return row.cells
+
+    def style_of(self, row: int, col: int) -> int:
+        """The style index of a cell (0 when it has none or does not exist), pending changes included."""
+        if (row, col) in self.styles:
+            return self.styles[(row, col)]
+        found = self.rows().get(row)
+        if found is not None:
+            for cc, _, _, _, style in self.cells_of(found):
+                if cc == col:
+                    return style or 0
+        return 0
+
+    def set_style(self, row: int, col: int, style: int) -> None:
+        self.styles[(row, col)] = style
+        self.dirty = True
+
+    def all_cells(self):
+        """(row, col, style) of every cell element."""
+        for number, row in self.rows().items():
+            for cc, _, _, _, style in self.cells_of(row):
+                yield number, cc, style
 
     def merged(self) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (min_col, min_row, max_col, max_row)."""
@@ -627,14 +732,8 @@ class Sheet:
         """(max_row, max_column) as openpyxl counts them: every cell element and every merged cell."""
         if self._extent is None:
             max_row = max_col = 0
-            for r, row in self.rows().items():
-                for c in row:
-                    if c.tag == C:
-                        ref = c.get("r")
-                        if ref is None:
-                            raise Unsupported("cell without its address")
-                        cr, cc = cell_rc(ref)
-                        max_row, max_col = max(max_row, cr), max(max_col, cc)
+            for row, col, _ in self.all_cells():
+                max_row, max_col = max(max_row, row), max(max_col, col)
             for min_col, min_row, max_c, max_r in self.merged():
                 max_row, max_col = max(max_row, max_r), max(max_col, max_c)
             self._extent = (max_row or 1, max_col or 1)
@@ -645,56 +744,6 @@ class Sheet:
             if min_row <= row <= max_row and min_col <= col <= max_col:
                 return min_row, min_col
         return row, col
-
-    def cell(self, row: int, col: int, create: bool) -> etree._Element | None:
-        """The <c> element at (row, col); created in order (with its row) when absent and ``create``."""
-        rows = self.rows()
-        row_el = rows.get(row)
-        if row_el is None:
-            if not create:
-                return None
-            row_el = etree.Element(ROW, r=str(row))
-            following = [r for r in rows if r > row]
-            if following:
-                rows[min(following)].addprevious(row_el)
-            else:
-                self.sheet_data.append(row_el)
-            rows[row] = row_el
-        ref = f"{get_column_letter(col)}{row}"
-        before = None
-        for c in row_el:
-            if c.tag != C:
-                continue
-            cref = c.get("r")
-            if cref is None:
-                raise Unsupported("cell without its address")
-            cr, cc = cell_rc(cref)
-            if cr != row:
-                raise Unsupported("cell in the wrong row")
-            if cc == col:
-                return c
-            if cc > col:
-                before = c
-                break
-        if not create:
-            return None
-        new = etree.Element(C, r=ref)
-        if before is not None:
-            before.addprevious(new)
-        else:
-            # after the last <c>: before an extLst, if any
-            last = [c for c in row_el if c.tag == C]
-            if last:
-                last[-1].addnext(new)
-            else:
-                row_el.insert(0, new)
-        spans = row_el.get("spans")
-        if spans and ":" in spans and spans.count(":") == 1:
-            lo, hi = spans.split(":")
-            if lo.isdigit() and hi.isdigit():
-                row_el.set("spans", f"{min(int(lo), col)}:{max(int(hi), col)}")
-        self.dirty = True
-        return new
 
     def widen_dimension(self, row: int, col: int) -> None:
         dim = self.root.find(q("dimension"))
@@ -709,11 +758,89 @@ class Sheet:
         if row > max_row or col > max_col:
             dim.set("ref", f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max(max_col, col))}{max(max_row, row)}")
 
+    def cell_bytes(self) -> bytes:
+        """The sheetData content with the pending styles applied: cells restyled or inserted in order."""
+        if not self.styles:
+            return self._data
+        by_row: dict[int, dict[int, int]] = {}
+        for (row, col), style in self.styles.items():
+            by_row.setdefault(row, {})[col] = style
+        rows = self.rows()
+        data, out, pos = self._data, [], 0
+        for number in sorted(by_row):
+            wanted = by_row[number]
+            row = rows.get(number)
+            if row is None:  # a new row, before the first row below it
+                following = [r for r in rows.values() if r.number > number]
+                at = following[0].start if following else len(data)
+                out += [data[pos:at], f'<row r="{number}">'.encode(),
+                        *(new_cell(number, col, wanted[col]) for col in sorted(wanted)), b"</row>"]
+                pos = at
+                continue
+            out.append(data[pos:row.start])
+            cells = self.cells_of(row)
+            present = {cc for cc, *_ in cells}
+            missing = sorted(col for col in wanted if col not in present)
+            tag = row.tag
+            if missing:
+                spans = ATTR_SPANS.search(tag)
+                if spans:
+                    lo, hi = min(int(spans.group(2)), missing[0]), max(int(spans.group(3)), missing[-1])
+                    tag = tag[:spans.start()] + f' spans="{lo}:{hi}"'.encode() + tag[spans.end():]
+            if row.close == row.content:  # <row .../>
+                out += [tag[:-2].rstrip() + b">", *(new_cell(number, col, wanted[col]) for col in missing), b"</row>"]
+                pos = row.end
+                continue
+            out.append(tag)
+            at = row.content
+            for cc, start, end, ctag, _ in cells:
+                while missing and missing[0] < cc:
+                    out += [data[at:start], new_cell(number, missing[0], wanted[missing[0]])]
+                    at = start
+                    missing.pop(0)
+                if cc in wanted:
+                    out += [data[at:start], restyled(ctag, wanted[cc])]
+                    at = end
+            if missing:  # after the last cell element (before an extLst of the row, if any)
+                last_end = cell_end(data, cells[-1]) if cells else row.content
+                out.append(data[at:last_end])
+                out += [new_cell(number, col, wanted[col]) for col in missing]
+                at = last_end
+            out.append(data[at:row.end])
+            pos = row.end
+        out.append(data[pos:])
+        return b"".join(out)
+
     def flush(self) -> None:
         if self.rels is not None:
             self.rels.flush()
         if self.dirty:
-            self.pkg.write_part(self.part, serialise(self.root))
+            skeleton = serialise(self.root)
+            head, found, tail = skeleton.partition(PLACEHOLDER)
+            if not found or PLACEHOLDER in tail:
+                raise Unsupported("sheetData placeholder lost")
+            self.pkg.write_part(self.part, b"".join((head, b"<sheetData>", self.cell_bytes(), b"</sheetData>", tail)))
+
+
+def new_cell(row: int, col: int, style: int) -> bytes:
+    return f'<c r="{get_column_letter(col)}{row}" s="{style}"/>'.encode()
+
+
+def restyled(tag: bytes, style: int) -> bytes:
+    m = ATTR_S.search(tag)
+    if m:
+        return tag[:m.start()] + f' s="{style}"'.encode() + tag[m.end():]
+    return b"<c" + f' s="{style}"'.encode() + tag[2:]
+
+
+def cell_end(data: bytes, cell: tuple[int, int, int, bytes, int | None]) -> int:
+    _, start, end, tag, _ = cell
+    if tag.endswith(b"/>"):
+        return end
+    close = data.find(b"</c>", end)
+    if close < 0:
+        raise Unsupported("cell not closed")
+    return close + 4
 
 
 # ---------------------------------------------------------------------------------------- comments
@@ -766,15 +893,18 @@ class Notes:
             if notes.vml_part is None or not pkg.has(notes.vml_part):
                 raise Unsupported("VML part missing")
             notes.vml = parse(pkg.read(notes.vml_part))
-            for shape in notes.vml.iter(q("shape", V_NS)):
-                data = shape.find(q("ClientData", X_NS))
-                if data is None or data.get("ObjectType") != "Note":
+            for data in notes.vml.iter(T_CLIENT_DATA):
+                shape = data.getparent()
+                if data.get("ObjectType") != "Note" or shape is None or shape.tag != T_SHAPE:
                     continue
-                row, col = data.find(q("Row", X_NS)), data.find(q("Column", X_NS))
-                if row is None or col is None:
-                    continue
-                key = (int_or(row.text, -1) + 1, int_or(col.text, -1) + 1)
-                notes.shapes[key] = shape
+                row = col = None
+                for child in data:
+                    if child.tag == T_ROW:
+                        row = int_or(child.text, -1) + 1
+                    elif child.tag == T_COLUMN:
+                        col = int_or(child.text, -1) + 1
+                if row is not None and col is not None:
+                    notes.shapes[(row, col)] = shape
         for part in (notes.comments_part, notes.vml_part):
             if part is not None:
                 if part in shared:
@@ -789,16 +919,22 @@ class Notes:
             return None
         author_id = int_or(comment.get("authorId"), -1)
         author = self.authors[author_id] if 0 <= author_id < len(self.authors) else ""
-        text = comment.find(q("text"))
         snippets = []
-        if text is not None:
-            plain = text.find(q("t"))
-            if plain is not None and plain.text:
-                snippets.append(plain.text)
-            for run in text.findall(q("r")):
-                t = run.find(q("t"))
-                if t is not None and t.text:
-                    snippets.append(t.text)
+        for text in comment:
+            if text.tag != T_TEXT:
+                continue
+            plain = None
+            for part in text:
+                if part.tag == T_T and plain is None:
+                    plain = part.text or ""
+                elif part.tag == T_R:
+                    for t in part:
+                        if t.tag == T_T:
+                            snippets.append(t.text or "")
+                            break
+            if plain:
+                snippets.insert(0, plain)
+            break
         return author, "".join(snippets)
 
     def author_id(self, name: str) -> int:
@@ -989,8 +1125,8 @@ def position_key(spot: Spot | None) -> tuple[int, int, int]:
 
 def review_sheet_xml(styles: Styles, located: Sequence[tuple[Issue, Spot | None]], title: str) -> bytes:
     """The 审核意见 worksheet, as returns.add_review_sheet builds it in openpyxl."""
-    top = '<alignment vertical="top"/>'
-    wrap = '<alignment vertical="top" wrapText="1"/>'
+    top = {"vertical": "top"}
+    wrap = {"vertical": "top", "wrapText": "1"}
     s_title = styles.new_xf(font=styles.font_id(bold=True, size=14))
     s_summary = styles.new_xf(align=wrap)
     s_header = styles.new_xf(font=styles.font_id(bold=True), fill=styles.fill_id(R.HEADER_FILL.fgColor.rgb))
@@ -1191,11 +1327,9 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
                     del view.attrib["tabSelected"]
                     sheet.dirty = True
         if old_fills:
-            for row in sheet.rows().values():
-                for c in row:
-                    if c.tag == C and int_or(c.get("s"), 0) in old_fills:
-                        c.set("s", str(styles.xf_with_fill(int_or(c.get("s"), 0), None)))
-                        sheet.dirty = True
+            for row, col, style in list(sheet.all_cells()):
+                if (style or 0) in old_fills:
+                    sheet.set_style(row, col, styles.xf_with_fill(style or 0, None))
 
     located = [(issue, locate(by_name, issue)) for issue in R.unique_issues(issues)]
     located.sort(key=lambda pair: position_key(pair[1]))
@@ -1217,10 +1351,8 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
         comments.setdefault((spot.sheet.part, spot.cells[0]), (spot.sheet, []))[1].append(issue)
     colors = {ERROR: R.ERROR_COLOR, WARNING: R.WARNING_COLOR}
     for (_, (row, col)), (sheet, level) in levels.items():
-        c = sheet.cell(row, col, create=True)
-        c.set("s", str(styles.xf_with_fill(int_or(c.get("s"), 0), colors[level])))
+        sheet.set_style(row, col, styles.xf_with_fill(sheet.style_of(row, col), colors[level]))
         sheet.widen_dimension(row, col)
-        sheet.dirty = True
     vml_ids = used_idmaps(pkg, types)
     for (_, rc), (sheet, cell_issues) in comments.items():
         sheet_notes = notes_of(sheet)
