@@ -7,20 +7,34 @@ filtered header row, columns sized to their content, A4 landscape print setup.
 Totals are written as values, not formulas: nothing in our own stack (openpyxl, calamine) and no
 reader that skips recalculation would see a formula's result, because XlsxWriter stores 0 as the
 cached value of every formula.
+
+Speed and memory: XlsxWriter keeps every cell of a sheet as a Python object until ``close()`` and
+costs several microseconds per cell; a batch of 10,000 forms has millions of cells. The long tables
+below their header rows (资金概况, 绩效指标, 审核问题, and the file list of 评分规则) are therefore
+written by ``SheetRows`` as worksheet XML straight into a temporary file, row by row, and spliced
+into the sheet's ``<sheetData>`` when the workbook is packed (``pack``); XlsxWriter writes everything
+else (frames, headers, merges, 项目汇总 with its comments and chart, column widths, print setup).
+Their strings are written in-line (``t="inlineStr"``) rather than as shared strings, as XlsxWriter's
+own constant_memory mode does; readers see the same text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from perfeval.model import (
@@ -139,6 +153,12 @@ def measure_text(text: str) -> int:
     return len(text) if text.isascii() else len(text) + len(WIDE.findall(text))
 
 
+def _row_height(lines: int) -> str:
+    """The ``ht`` XlsxWriter writes for ``set_row(row, LINE_HEIGHT * lines)`` (whole pixels, in points)."""
+    pixels = int(LINE_HEIGHT * lines * 4.0 / 3.0 + 0.5)
+    return f"{pixels * 0.75:.16g}"
+
+
 @dataclass
 class Grid:
     """A worksheet that writes every value with the right typed call and remembers column widths.
@@ -154,22 +174,29 @@ class Grid:
 
     def put(self, row: int, col: int, value: object, style: Style) -> None:
         """Write one value as its own type, in the given style."""
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        if value is None or value == "":
-            self.sheet.write_blank(row, col, None, style.format)
-            return
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        if isinstance(value, str):
+        kind = value.__class__
+        if kind is str and value:
             self.sheet.write_string(row, col, value, style.format)
-            self.note_width(row, col, measure_text(value), wraps=True)
+            width = self.note_text(col, value)
+            if width > self.limits.get(col, MAX_WIDTH):
+                self.wrapped.append((row, col, width))
+        elif (kind is float and math.isfinite(value)) or kind is int:
+            self.sheet.write_number(row, col, value, style.format)
+            self.note_width(row, col, len(style.shows.format(value)))
+        elif value is None or kind is str or kind is float:
+            self.sheet.write_blank(row, col, None, style.format)
+        elif isinstance(value, bool):
+            self.put(row, col, "是" if value else "否", style)
+        elif isinstance(value, float) and not math.isfinite(value):
+            self.sheet.write_blank(row, col, None, style.format)
         elif isinstance(value, (int, float)):
             self.sheet.write_number(row, col, value, style.format)
             self.note_width(row, col, len(style.shows.format(value)))
         elif isinstance(value, (dt.datetime, dt.date)):
             self.sheet.write_datetime(row, col, value, style.format)
             self.note_width(row, col, len(style.shows.format(value)))
+        elif isinstance(value, str):
+            self.put(row, col, str(value), style)  # a str subclass: written as plain text
         else:
             self.put(row, col, str(value), style)
 
@@ -177,6 +204,20 @@ class Grid:
         """Write a row of values from column A, each in its style."""
         for col, (value, style) in enumerate(zip(values, styles)):
             self.put(row, col, value, style)
+
+    def note_text(self, col: int, text: str) -> int:
+        """Record a text cell's width in its column; return the width, or 0 when it cannot matter.
+
+        A character is at most two columns wide, so text of n characters that can neither widen
+        the column nor exceed its limit (2n within both) is not measured.
+        """
+        double = 2 * len(text)
+        if double <= self.widths.get(col, 0) and double <= self.limits.get(col, MAX_WIDTH):
+            return 0
+        width = measure_text(text)
+        if width > self.widths.get(col, 0):
+            self.widths[col] = width
+        return width
 
     def note_width(self, row: int, col: int, width: int, wraps: bool = False) -> None:
         """Record that a cell of this column needs ``width`` characters."""
@@ -197,6 +238,127 @@ class Grid:
             self.sheet.set_row(row, LINE_HEIGHT * count)
 
 
+# In-line text as XlsxWriter writes it: control characters as _xHHHH_ (a literal "_xHHHH_" gets
+# its underscore escaped), non-characters U+FFFE/U+FFFF likewise, then & < > as entities.
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
+MAX_STRING = 32767  # UTF-16 code units in one cell; XlsxWriter truncates longer text
+
+
+def xml_text(text: str) -> str:
+    """``<t>…</t>`` for one cell's text, escaped as XlsxWriter escapes it (never markup)."""
+    if len(text) > MAX_STRING // 2 and len(text.encode("utf-16-le")) > 2 * MAX_STRING:
+        length = 0
+        for index, char in enumerate(text):
+            length += 2 if ord(char) > 0xFFFF else 1
+            if length > MAX_STRING:
+                text = text[:index]
+                break
+    if _NEEDS_ESCAPE.search(text):
+        text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
+
+
+class SheetRows:
+    """The rows below a sheet's header, written as worksheet XML into a temporary file.
+
+    Rows must come in order, after every row XlsxWriter writes on the sheet and with none of
+    XlsxWriter's after them; ``pack`` splices them into the sheet. Column widths go to the sheet's
+    ``Grid`` as for any other cell, and a row whose text wraps gets its height here, since its
+    column's width is then known (the column's limit).
+    """
+
+    CHUNK = 512  # rows per write
+
+    def __init__(self, grid: Grid, folder: Path | None = None) -> None:
+        self.grid = grid
+        self.file = tempfile.TemporaryFile(dir=folder)
+        self.pending: list[str] = []
+        self.count = 0
+        self.last_row = -1
+        self.last_col = -1
+        self.columns: list[str] = []  # column letters
+        self.xf: dict[int, str] = {}  # id(Format) -> ' s="n"'
+
+    def style_attr(self, style: Style) -> str:
+        key = id(style.format)
+        attr = self.xf.get(key)
+        if attr is None:
+            # The same call XlsxWriter makes for every formatted cell it writes: it registers the
+            # format in styles.xml and gives its index.
+            attr = self.xf[key] = f' s="{style.format._get_xf_index()}"'
+        return attr
+
+    def put_row(self, row: int, values: Sequence[object], styles: Sequence[Style]) -> None:
+        """One row from column A, each value in its style (same rules as ``Grid.put``)."""
+        if row <= self.last_row:
+            raise ValueError(f"row {row} after row {self.last_row}")
+        grid, columns = self.grid, self.columns
+        while len(columns) < len(values):
+            columns.append(xl_col_to_name(len(columns)))
+        number = str(row + 1)
+        lines = 1
+        cells = []
+        col = -1
+        for col, (value, style) in enumerate(zip(values, styles)):
+            ref = columns[col] + number
+            kind = value.__class__
+            if kind is str and value:
+                width = grid.note_text(col, value)
+                if width:
+                    limit = grid.limits.get(col, MAX_WIDTH)
+                    if width > limit:  # the column is then exactly as wide as its limit
+                        lines = max(lines, math.ceil(width / limit))
+                cells.append(f'<c r="{ref}"{self.style_attr(style)} t="inlineStr"><is>{xml_text(value)}</is></c>')
+            elif (kind is float and math.isfinite(value)) or kind is int:
+                width = len(style.shows.format(value))
+                if width > grid.widths.get(col, 0):
+                    grid.widths[col] = width
+                cells.append(f'<c r="{ref}"{self.style_attr(style)}><v>{value:.16G}</v></c>')
+            elif value is None or kind is str or kind is float:
+                cells.append(f'<c r="{ref}"{self.style_attr(style)}/>')
+            elif isinstance(value, bool):
+                return self.put_row(row, [("是" if v else "否") if isinstance(v, bool) else v for v in values],
+                                    styles)
+            elif isinstance(value, (dt.date, dt.datetime)):
+                raise TypeError("dates are written by XlsxWriter (Grid.put), not in streamed rows")
+            else:
+                plain = [v if v is None or v.__class__ in (str, float, int, bool) else
+                         (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+                         for v in values]
+                return self.put_row(row, plain, styles)
+        height = f' ht="{_row_height(lines)}" customHeight="1"' if lines > 1 else ""
+        self.pending.append(f'<row r="{number}"{height}>{"".join(cells)}</row>')
+        self.last_row = row
+        self.last_col = max(self.last_col, col)
+        self.count += 1
+        if len(self.pending) >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.file.write("".join(self.pending).encode("utf-8"))
+            self.pending.clear()
+
+    def copy_to(self, out: BinaryIO) -> None:
+        self.flush()
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out, 1 << 20)
+
+    def size(self) -> int:
+        self.flush()
+        return self.file.tell()
+
+    def close(self) -> None:
+        self.file.close()
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table: its header, how to get the value from a row item, and its style.
@@ -213,15 +375,19 @@ class Column:
         return self.style(value) if callable(self.style) else self.style
 
 
-def write_table(grid: Grid, styles: Styles, first_row: int, columns: Sequence[Column],
+def write_table(grid: Grid | SheetRows, styles: Styles, first_row: int, columns: Sequence[Column],
                 items: Iterable[tuple]) -> int:
     """Write one row per item below ``first_row - 1``; return the last row written (or the one above)."""
     fixed = [None if callable(c.style) else getattr(styles, c.style) for c in columns]
+    getters = [c.get for c in columns]
     row = first_row - 1
+    if all(fixed):
+        for row, item in enumerate(items, start=first_row):
+            grid.put_row(row, [get(*item) for get in getters], fixed)
+        return row
     for row, item in enumerate(items, start=first_row):
-        for col, column in enumerate(columns):
-            value = column.get(*item)
-            grid.put(row, col, value, fixed[col] or getattr(styles, column.style_of(value)))
+        values = [get(*item) for get in getters]
+        grid.put_row(row, values, [f or getattr(styles, c.style_of(v)) for f, c, v in zip(fixed, columns, values)])
     return row
 
 
@@ -435,19 +601,20 @@ def funds_headers(own_level_name: str) -> tuple[tuple[str, ...], tuple[str, ...]
             ("", "", "", "指标总额", own, "支出总额", own, ""))
 
 
-def write_funds(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> None:
+def write_funds(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch, streams: Streams | None = None) -> None:
     """Sheet 2 资金概况: the seed report's funds table with its two header rows, and 合计."""
     grid = Grid(workbook.add_worksheet(SHEET_FUNDS))
     width = len(FUNDS_COLUMNS)
     write_frame(grid, styles, title_of(batch, "项目支出资金概况"), MONEY_NOTE, width)
     write_funds_headers(grid, styles, batch.unit.own_level_name)
     first = HEADER_ROW + 2
-    last = write_table(grid, styles, first, FUNDS_COLUMNS, ((r,) for r in batch.results))
+    rows = streams.rows(grid) if streams else grid
+    last = write_table(rows, styles, first, FUNDS_COLUMNS, ((r,) for r in batch.results))
     budget = sum_values(_funds_value(r, "budget") for r in batch.results)
     actual = sum_values(_funds_value(r, "actual") for r in batch.results)
     totals = [TOTAL_LABEL, None, None, budget, sum_values(_own(r, "budget") for r in batch.results),
               actual, sum_values(_own(r, "actual") for r in batch.results), divide(actual, budget)]
-    grid.put_row(last + 1, totals, [styles.total_text] * 3 + [styles.total_money] * 4 + [styles.total_rate])
+    rows.put_row(last + 1, totals, [styles.total_text] * 3 + [styles.total_money] * 4 + [styles.total_rate])
     finish_sheet(grid, HEADER_ROW, HEADER_ROW + 1, last, width)
 
 
@@ -496,14 +663,16 @@ def indicator_rows(batch: Batch) -> Iterable[tuple[ProjectResult, IndicatorScore
     return ((r, s) for r in batch.results for s in r.indicators)
 
 
-def write_indicators(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> None:
+def write_indicators(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch,
+                     streams: Streams | None = None) -> None:
     """Sheet 3 绩效指标: one row per indicator with target, actual, ratio and both scores."""
     grid = Grid(workbook.add_worksheet(SHEET_INDICATORS))
     width = len(INDICATOR_COLUMNS)
     count = sum(len(r.indicators) for r in batch.results)
     write_frame(grid, styles, title_of(batch, "项目支出绩效指标明细"), f"共 {count} 个指标；分值、得分单位：分", width)
     write_headers(grid, styles, HEADER_ROW, INDICATOR_HEADERS)
-    last = write_table(grid, styles, HEADER_ROW + 1, INDICATOR_COLUMNS, indicator_rows(batch))
+    rows = streams.rows(grid) if streams else grid
+    last = write_table(rows, styles, HEADER_ROW + 1, INDICATOR_COLUMNS, indicator_rows(batch))
     finish_sheet(grid, HEADER_ROW, HEADER_ROW, last, width)
 
 
@@ -534,13 +703,14 @@ def count_note(issues: Sequence[Issue]) -> str:
     return f"共 {len(issues)} 条：{counts}"
 
 
-def write_issues(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> None:
+def write_issues(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch, streams: Streams | None = None) -> None:
     """Sheet 4 审核问题: one row per issue of the batch, file-level ones included."""
     grid = Grid(workbook.add_worksheet(SHEET_ISSUES))
     width = len(ISSUE_COLUMNS)
     write_frame(grid, styles, title_of(batch, "项目支出绩效自评审核问题"), count_note(batch.issues), width)
     write_headers(grid, styles, HEADER_ROW, ISSUE_HEADERS)
-    last = write_table(grid, styles, HEADER_ROW + 1, ISSUE_COLUMNS, ((i,) for i in batch.issues))
+    rows = streams.rows(grid) if streams else grid
+    last = write_table(rows, styles, HEADER_ROW + 1, ISSUE_COLUMNS, ((i,) for i in batch.issues))
     finish_sheet(grid, HEADER_ROW, HEADER_ROW, last, width)
 
 
@@ -621,7 +791,7 @@ RULE_HEADERS = ("规则项", "取值", "说明")
 FILE_HEADERS = ("文件", "状态", "项目数", "SHA-256")
 
 
-def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> None:
+def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch, streams: Streams | None = None) -> None:
     """Sheet 5 评分规则: the effective rules, the perfeval version and run time, the input files."""
     grid = Grid(workbook.add_worksheet(SHEET_RULES), limits={FILE_HEADERS.index("SHA-256"): 64})
     width = len(FILE_HEADERS)
@@ -638,10 +808,11 @@ def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> 
     grid.put_row(last_rule + 2, ("运行时间", batch.run_time, "本次汇总的运行时间"),
                  (styles.text, styles.moment, styles.text))
     files_header = last_rule + 4
-    write_headers(grid, styles, files_header, FILE_HEADERS)
+    rows = streams.rows(grid) if streams else grid
+    rows.put_row(files_header, FILE_HEADERS, [styles.header] * len(FILE_HEADERS))
+    file_styles = (styles.text, styles.text, styles.integer, styles.text)
     for row, record in enumerate(batch.files, start=files_header + 1):
-        grid.put_row(row, (record.name, record.status, record.projects, record.sha256),
-                     (styles.text, styles.text, styles.integer, styles.text))
+        rows.put_row(row, (record.name, record.status, record.projects, record.sha256), file_styles)
     finish_sheet(grid, HEADER_ROW, HEADER_ROW, last_rule, width)
 
 
@@ -650,19 +821,88 @@ def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch) -> 
 
 def write_summary(batch: Batch, path: Path) -> None:
     """Write 绩效自评汇总.xlsx for the batch to path (the caller handles temp names and renames)."""
-    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    buffer = io.BytesIO()  # XlsxWriter's part is small: the long tables are in ``streams``
+    streams = Streams(path.parent)
     try:
-        set_properties(workbook, batch)
-        styles = build_styles(workbook)
-        write_projects(workbook, styles, batch)
-        if batch.multi_unit:
-            write_units(workbook, styles, batch)
-        write_funds(workbook, styles, batch)
-        write_indicators(workbook, styles, batch)
-        write_issues(workbook, styles, batch)
-        write_rules(workbook, styles, batch)
+        workbook = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "in_memory": True})
+        try:
+            set_properties(workbook, batch)
+            styles = build_styles(workbook)
+            write_projects(workbook, styles, batch)
+            if batch.multi_unit:
+                write_units(workbook, styles, batch)
+            write_funds(workbook, styles, batch, streams)
+            write_indicators(workbook, styles, batch, streams)
+            write_issues(workbook, styles, batch, streams)
+            write_rules(workbook, styles, batch, streams)
+        finally:
+            workbook.close()
+        members = {f"xl/worksheets/sheet{n}.xml": streams.by_sheet[sheet.name]
+                   for n, sheet in enumerate(workbook.worksheets(), start=1) if sheet.name in streams.by_sheet}
+        buffer.seek(0)
+        pack(buffer, path, members)
     finally:
-        workbook.close()
+        streams.close()
+
+
+class Streams:
+    """The streamed rows of a workbook being written, by sheet name."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self.by_sheet: dict[str, SheetRows] = {}
+
+    def rows(self, grid: Grid) -> SheetRows:
+        """The SheetRows of the grid's sheet (one per sheet)."""
+        name = grid.sheet.name
+        if name not in self.by_sheet:
+            self.by_sheet[name] = SheetRows(grid, self.folder)
+        return self.by_sheet[name]
+
+    def close(self) -> None:
+        for rows in self.by_sheet.values():
+            rows.close()
+
+
+_SHEET_DATA_END = re.compile(rb"</sheetData>|<sheetData/>")
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"/>')
+ZIP64_FROM = (1 << 31) - (1 << 20)  # a member this large needs zip64 headers
+
+
+def pack(source: BinaryIO, path: Path, members: dict[str, SheetRows]) -> None:
+    """Copy the XlsxWriter package ``source`` to ``path``, adding each member's streamed rows at the
+    end of its ``<sheetData>`` and widening its ``<dimension>`` to them."""
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in package.infolist():
+            data = package.read(info)
+            target = zipfile.ZipInfo(info.filename, info.date_time)
+            target.compress_type, target.external_attr = info.compress_type, info.external_attr
+            target.create_system = info.create_system
+            rows = members.get(info.filename)
+            if rows is None or not rows.count:
+                out.writestr(target, data)
+                continue
+            end = _SHEET_DATA_END.search(data)
+            head = _widen_dimension(data[:end.start()], rows.last_row, rows.last_col)
+            if end.group() == b"<sheetData/>":
+                head += b"<sheetData>"
+            size = rows.size()
+            with out.open(target, "w", force_zip64=size + len(data) > ZIP64_FROM) as member:
+                member.write(head)
+                rows.copy_to(member)
+                member.write(b"</sheetData>")
+                member.write(data[end.end():])
+
+
+def _widen_dimension(head: bytes, last_row: int, last_col: int) -> bytes:
+    """The sheet XML before </sheetData> with its <dimension> covering (last_row, last_col) too."""
+    found = _DIMENSION.search(head)
+    first, last = found.group(1).decode(), (found.group(2) or found.group(1)).decode()
+    top, left = xl_cell_to_rowcol(first)
+    bottom, right = xl_cell_to_rowcol(last)
+    ref = f"{xl_rowcol_to_cell(min(top, last_row), min(left, 0))}:" \
+          f"{xl_rowcol_to_cell(max(bottom, last_row), max(right, last_col))}"
+    return head[:found.start()] + f'<dimension ref="{ref}"/>'.encode() + head[found.end():]
 
 
 def set_properties(workbook: xlsxwriter.Workbook, batch: Batch) -> None:

@@ -373,3 +373,75 @@ def test_same_batch_same_bytes(batch, tmp_path):
     assert props.created.replace(tzinfo=None) == batch.run_time
     assert props.creator == "perfeval"
     assert props.title == "长沙市开福区金融事务中心2021年度项目支出绩效自评汇总"
+
+
+# ---------------------------------------------------------------------------- streamed rows
+
+
+def write_with_xlsxwriter_only(batch: Batch, path: Path) -> None:
+    """The workbook as it was written before rows were streamed: every cell through XlsxWriter."""
+    import xlsxwriter
+
+    from perfeval import summary_workbook as sw
+
+    workbook = xlsxwriter.Workbook(str(path), sw.WORKBOOK_OPTIONS)
+    sw.set_properties(workbook, batch)
+    styles = sw.build_styles(workbook)
+    sw.write_projects(workbook, styles, batch)
+    if batch.multi_unit:
+        sw.write_units(workbook, styles, batch)
+    for write_sheet in (sw.write_funds, sw.write_indicators, sw.write_issues, sw.write_rules):
+        write_sheet(workbook, styles, batch)
+    workbook.close()
+
+
+def cell_facts(cell) -> tuple:
+    return (cell.value, cell.data_type, cell.number_format, cell.font.b, cell.font.name, cell.fill.fgColor.rgb,
+            cell.alignment.wrap_text, cell.alignment.horizontal, cell.border.left.style)
+
+
+def long_text_batch(batch: Batch) -> Batch:
+    long = "鉴定工作跨年度实施，" * 12
+    ind = dataclasses.replace(batch.results[1].project.indicators[0], deviation=long)
+    score = dataclasses.replace(batch.results[1].indicators[0], indicator=ind)
+    return with_result(batch, 1, indicators=(score,) + batch.results[1].indicators[1:])
+
+
+@pytest.mark.parametrize("variant", ["sample", "long_text", "injected", "empty_values", "no_results"])
+def test_streamed_rows_read_back_as_xlsxwriter_wrote_them(batch, tmp_path, variant):
+    chosen = {"sample": batch, "long_text": long_text_batch(batch), "injected": injected_batch(),
+              "empty_values": empty_values_batch(),
+              "no_results": dataclasses.replace(batch, results=(), issues=(), files=())}[variant]
+    streamed, plain = write(chosen, tmp_path, "streamed.xlsx"), tmp_path / "plain.xlsx"
+    write_with_xlsxwriter_only(chosen, plain)
+    a, b = open_book(streamed), open_book(plain)
+    assert a.sheetnames == b.sheetnames
+    for ws, reference in zip(a.worksheets, b.worksheets):
+        assert ws.dimensions == reference.dimensions, ws.title
+        assert sorted(map(str, ws.merged_cells.ranges)) == sorted(map(str, reference.merged_cells.ranges))
+        assert {k: d.width for k, d in ws.column_dimensions.items()} == \
+            {k: d.width for k, d in reference.column_dimensions.items()}, ws.title
+        assert {k: d.height for k, d in ws.row_dimensions.items() if d.height} == \
+            {k: d.height for k, d in reference.row_dimensions.items() if d.height}, ws.title
+        assert (ws.auto_filter.ref, ws.freeze_panes, ws.print_title_rows) == \
+            (reference.auto_filter.ref, reference.freeze_panes, reference.print_title_rows)
+        for row, expected in zip(ws.iter_rows(), reference.iter_rows(), strict=True):
+            assert [cell_facts(c) for c in row] == [cell_facts(c) for c in expected], (ws.title, row[0].row)
+
+
+def test_streamed_text_is_escaped_never_markup(batch, tmp_path):
+    texts = ["a & b < c > d", "  前导空格", "末尾空格 ", "<r><t>rich</t></r>", "第一行\n第二行", "𠀀扩展区汉字", "</sheetData>"]
+    ind = batch.results[0].project.indicators[0]
+    scores = tuple(dataclasses.replace(batch.results[0].indicators[0], indicator=dataclasses.replace(ind, deviation=t))
+                   for t in texts)
+    ws = open_book(write(with_result(batch, 0, indicators=scores), tmp_path))["绩效指标"]
+    col = INDICATOR_HEADERS.index("偏差原因分析及改进措施") + 1
+    assert [ws.cell(HEADER + 1 + n, col).value for n in range(len(texts))] == texts
+
+
+def test_dimension_covers_streamed_rows(book, batch, tmp_path):
+    xml = sheet_xml(tmp_path / "绩效自评汇总.xlsx")
+    count = sum(len(r.indicators) for r in batch.results)
+    assert f'<dimension ref="A1:Q{HEADER + count}"/>' in xml["xl/worksheets/sheet3.xml"]
+    ws = openpyxl.load_workbook(tmp_path / "绩效自评汇总.xlsx", read_only=True)["绩效指标"]
+    assert ws.max_row == HEADER + count and ws.max_column == len(INDICATOR_HEADERS)
