@@ -1,10 +1,17 @@
-"""result.json: the batch as data (OUTPUTS.md §4). Keys in English snake_case, values as in the forms."""
+"""result.json: the batch as data (OUTPUTS.md §4). Keys in English snake_case, values as in the forms.
+
+The file is written project by project (one JSON encoding per project, issue or file), so a batch of
+any size costs about one project's dict in memory; the text is the same as ``json.dumps`` of
+``batch_to_dict`` would give.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 
 from perfeval.model import Amount, Batch, Indicator, IndicatorScore, Issue, ProjectResult, Value
@@ -12,19 +19,23 @@ from perfeval.model import Amount, Batch, Indicator, IndicatorScore, Issue, Proj
 
 def batch_to_dict(batch: Batch) -> dict:
     """Everything a script needs: files, projects with every figure and score, issues, rules."""
+    return {**_head(batch), "projects": [_project(r) for r in batch.results],
+            "issues": [_issue(i) for i in batch.issues]}
+
+
+def _head(batch: Batch) -> dict:
+    """batch_to_dict without its two long lists (projects and issues, its last two keys)."""
     return {
         "perfeval_version": batch.version,
         "run_time": batch.run_time.isoformat(),
         "year": batch.year,
-        "unit": dataclasses.asdict(batch.unit),
-        "units": [dataclasses.asdict(u) for u in batch.units],
+        "unit": _fields(batch.unit),
+        "units": [_fields(u) for u in batch.units],
         "rules": {key: _plain(getattr(batch.rules, key)) for key, _, _ in batch.rules.describe()},
         "totals": totals(batch),
         "files": [{"name": f.name, "sha256": f.sha256, "status": f.status, "projects": f.projects}
                   for f in batch.files],
         "ignored": list(batch.ignored),
-        "projects": [_project(r) for r in batch.results],
-        "issues": [_issue(i) for i in batch.issues],
     }
 
 
@@ -51,9 +62,47 @@ def totals(batch: Batch) -> dict:
 
 
 def write_result(batch: Batch, path: Path) -> None:
-    """Write result.json (UTF-8, Chinese kept readable)."""
+    """Write result.json (UTF-8, Chinese kept readable): ``json.dumps(batch_to_dict(batch))``, streamed."""
     # no indent: json's C encoder is used only without one (several times faster on large batches)
-    path.write_text(json.dumps(batch_to_dict(batch), ensure_ascii=False, default=_plain), encoding="utf-8")
+    encode = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
+    with path.open("w", encoding="utf-8") as out:
+        out.write(encode(_head(batch))[:-1])  # without its closing brace
+        out.write(', "projects": ')
+        _write_list(out, (encode(_project(r)) for r in batch.results))
+        out.write(', "issues": ')
+        _write_list(out, (encode(_issue(i)) for i in batch.issues))
+        out.write("}")
+
+
+def _write_list(out, items: Iterable[str], chunk: int = 256) -> None:
+    """A JSON array of already encoded items, as json.dumps separates them."""
+    out.write("[")
+    pending: list[str] = []
+    first = True
+    for item in items:
+        pending.append(item)
+        if len(pending) >= chunk:
+            out.write(("" if first else ", ") + ", ".join(pending))
+            pending.clear()
+            first = False
+    if pending:
+        out.write(("" if first else ", ") + ", ".join(pending))
+    out.write("]")
+
+
+_GETTERS: dict[type, tuple[tuple[str, ...], attrgetter]] = {}
+
+
+def _fields(obj) -> dict:
+    """A flat dataclass as a dict of its fields, in order (``dataclasses.asdict`` without its deep copy;
+    for values whose fields hold no other dataclass, list or dict)."""
+    cls = type(obj)
+    known = _GETTERS.get(cls)
+    if known is None:
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        known = _GETTERS[cls] = (names, attrgetter(*names))
+    names, get = known
+    return dict(zip(names, get(obj))) if len(names) > 1 else {names[0]: get(obj)}
 
 
 def _plain(value):
@@ -71,7 +120,7 @@ def _amount(a: Amount) -> dict:
 
 
 def _value(v: Value) -> dict:
-    d = dataclasses.asdict(v)
+    d = _fields(v)
     d["date"] = v.date.isoformat() if v.date else None
     d["notes"] = list(v.notes)
     return d
@@ -113,4 +162,4 @@ def _project(r: ProjectResult) -> dict:
 
 
 def _issue(i: Issue) -> dict:
-    return dataclasses.asdict(i)
+    return _fields(i)
