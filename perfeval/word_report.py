@@ -358,18 +358,23 @@ class _Cell(NamedTuple):
     style: str = TABLE_CENTER
 
 
+# A report has some 200 cells per project: the helpers make them with tuple.__new__, five times
+# faster than a NamedTuple's own __new__ (a Python function).
+_new = tuple.__new__
+
+
 def _head(text: str, span: int = 1, merge: str = "") -> _Cell:
-    return _Cell(text, span, merge, TABLE_HEAD)
+    return _new(_Cell, (text, span, merge, TABLE_HEAD))
 
 
 def _text(text: str, span: int = 1, merge: str = "") -> _Cell:
     """A cell of input text, left-aligned; an empty value shows as a centred "—"."""
     text = _clean(text)
-    return _Cell(text, span, merge, TABLE_TEXT) if text else _Cell(DASH, span, merge, TABLE_CENTER)
+    return _new(_Cell, (text, span, merge, TABLE_TEXT) if text else (DASH, span, merge, TABLE_CENTER))
 
 
 def _num(text: str, span: int = 1, merge: str = "") -> _Cell:
-    return _Cell(text or DASH, span, merge, TABLE_CENTER)
+    return _new(_Cell, (text or DASH, span, merge, TABLE_CENTER))
 
 
 MERGED = _head("", merge="continue")  # the cells under a label merged downwards
@@ -520,8 +525,8 @@ def _funds_overview_rows(facts: _Facts) -> list[list[_Cell]]:
 
 def _goal_paragraphs(r: ProjectResult) -> list[str]:
     texts = [_sentence(p) for p in _paragraphs(r.project.goal)]
-    targets = [f"{_bare(i.name)}{_value_text(i.target)}" for i in r.project.indicators
-               if _bare(i.name) and _value_text(i.target)]
+    targets = [name + target for name, target in ((_bare(i.name), _value_text(i.target)) for i in r.project.indicators)
+               if name and target]
     if targets:
         texts.append("年度计划：" + "；".join(targets) + "。")
     return texts or ["该项目自评表未填报年度预期目标和绩效指标。"]
@@ -809,18 +814,24 @@ def _add_other_notes(body: _Body, facts: _Facts) -> None:
 # The 自评表 re-drawn on a 10-column grid: label | 一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 |
 # 填报得分 | 核定得分 | 偏差原因. The funds block reuses the grid (label spans two columns, 执行率 two).
 FORM_WIDTHS = [600, 900, 1050, 1150, 950, 950, 600, 800, 800, 1000]
+FORM_FUNDS_HEAD = (_head("项目资金（万元）", merge="restart"), _head("", 2), _head("年初预算数"), _head("全年预算数"),
+                   _head("全年执行数"), _head("分值"), _head("执行率", 2), _head("得分"))
+FORM_NO_SCORE = (_num(DASH), _num(DASH, 2), _num(DASH))  # 分值, 执行率, 得分 of the funds' sub-rows
+FORM_GOAL_HEAD = (_head("年度总体目标", merge="restart"), _head("预期目标", 5), _head("实际完成情况", 4))
+FORM_INDICATOR_HEAD = (_head("绩效指标", merge="restart"), _head("一级指标"), _head("二级指标"), _head("三级指标"),
+                       _head("年度指标值"), _head("实际完成值"), _head("分值"), _head("填报得分"), _head("核定得分"),
+                       _head("偏差原因分析及改进措施"))
 
 
-def _form_rows(r: ProjectResult, facts: _Facts) -> list[list[_Cell]]:
+def _form_rows(r: ProjectResult, facts: _Facts) -> list[Sequence[_Cell]]:
     p, funds = r.project, r.project.funds
     rows = [
         [_head("项目名称", 2), _text(_project_name(r), 8)],
         [_head("主管部门", 2), _text(p.department, 3), _head("实施单位", 2), _text(p.implementer, 3)],
-        [_head("项目资金（万元）", merge="restart"), _head("", 2), _head("年初预算数"), _head("全年预算数"),
-         _head("全年执行数"), _head("分值"), _head("执行率", 2), _head("得分")],
+        FORM_FUNDS_HEAD,
     ]
     weight = funds.weight.value if not _missing(funds.weight.value) else facts.rules.budget_points
-    rows.append([_head("", merge="continue"), _head("年度资金总额", 2), *_amounts(funds.total),
+    rows.append([MERGED, _head("年度资金总额", 2), *_amounts(funds.total),
                  _num(_weight(weight)), _num(_rate(r.rate), 2), _num(_points(r.budget_score))])
     seen: list[FundsRow] = []
     for label, row in ((("其中：当年财政拨款", funds.appropriation), (f"其中：{facts.own_name}资金", funds.own_level),
@@ -828,28 +839,21 @@ def _form_rows(r: ProjectResult, facts: _Facts) -> list[list[_Cell]]:
         if row is None or any(row is s for s in seen):
             continue
         seen.append(row)
-        rows.append([_head("", merge="continue"), _head(_clean(row.label) or label, 2), *_amounts(row),
-                     _num(DASH), _num(DASH, 2), _num(DASH)])
-    rows += [
-        [_head("年度总体目标", merge="restart"), _head("预期目标", 5), _head("实际完成情况", 4)],
-        [_head("", merge="continue"), _text(p.goal, 5), _text(p.achievement, 4)],
-        [_head("绩效指标", merge="restart"), _head("一级指标"), _head("二级指标"), _head("三级指标"),
-         _head("年度指标值"), _head("实际完成值"), _head("分值"), _head("填报得分"), _head("核定得分"),
-         _head("偏差原因分析及改进措施")],
-    ]
+        rows.append([MERGED, _head(_clean(row.label) or label, 2), *_amounts(row), *FORM_NO_SCORE])
+    rows += [FORM_GOAL_HEAD, [MERGED, _text(p.goal, 5), _text(p.achievement, 4)], FORM_INDICATOR_HEAD]
     previous = ("", "")
     for s in r.indicators:
         i = s.indicator
         level1, level2 = _clean(i.level1), _clean(i.level2)
         rows.append([
-            _head("", merge="continue"),
+            MERGED,
             _text(level1, merge="continue" if level1 and level1 == previous[0] else "restart"),
             _text(level2, merge="continue" if level2 and (level1, level2) == previous else "restart"),
             _text(i.name), _text(i.target.text), _text(i.actual.text), _num(_weight(i.weight.value)),
             _num(_points(i.score_written.value)), _num(_points(s.score)), _text(i.deviation)])
         previous = (level1, level2)
     if not r.indicators:
-        rows.append([_head("", merge="continue"), _text("未填报绩效指标", 9)])
+        rows.append([MERGED, _text("未填报绩效指标", 9)])
     weights = [weight] + [i.weight.value for i in p.indicators if not _missing(i.weight.value)]
     if r.status == NOT_SCORED or _missing(r.total):
         verdict = [_num("未评分"), _text(_bare(r.reason) or "未评分")]
