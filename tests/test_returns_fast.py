@@ -1,0 +1,398 @@
+"""The fast path of the marked copies (perfeval.xlsx_edit): the package edited at the zip/XML level.
+
+Real workbooks in, copies read back with openpyxl. The central check: the fast path and the openpyxl
+path (returns.write_marked_copy_openpyxl) mark the same cells, write the same comments and the same
+审核意见 sheet, on every .xlsx/.xlsm variant of the test corpus; the fast path changes nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import warnings
+import zipfile
+from copy import copy
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.workbook.defined_name import DefinedName
+
+from perfeval import returns
+from perfeval.model import ERROR, INFO, WARNING, Issue
+from perfeval.returns import (AUTHOR, ERROR_COLOR, HEADERS, MAX_MARKED_CELLS, REVIEW_SHEET, WARNING_COLOR,
+                              write_marked_copy, write_marked_copy_openpyxl)
+from perfeval.xlsx_edit import WS_ORDER, Unsupported, write_marked_copy_fast
+from tests.corpus import CORPUS
+from tests.test_returns import FILE, ISSUES, SHEET, build_form, fill_of, review_rows
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def load(path: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_workbook(path)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def marks(path: Path) -> dict:
+    """What a marked copy says, as openpyxl reads it: sheets, values, fills, comments, the review sheet."""
+    wb = load(path)
+    out: dict = {"sheets": wb.sheetnames, "active": wb.active.title,
+                 "states": [ws.sheet_state for ws in wb.worksheets],
+                 "selected": [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected]}
+    for ws in wb.worksheets:
+        out[ws.title, "protected"] = bool(ws.protection.sheet)
+        out[ws.title, "merged"] = sorted(str(r) for r in ws.merged_cells.ranges)
+        out[ws.title, "print"] = (ws.print_title_rows, ws.print_area)
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c, MergedCell):
+                    continue
+                fill = c.fill.fgColor.rgb if c.fill.fill_type == "solid" else None
+                note = (c.comment.text, c.comment.author) if c.comment else None
+                link = c.hyperlink.location if c.hyperlink else None
+                if c.value is not None or fill or note or link:
+                    out[ws.title, c.coordinate] = (c.value, fill, note, link)
+    return out
+
+
+def both_paths(tmp_path: Path, source: Path, issues) -> tuple[Path, Path]:
+    before = sha256(source)
+    slow, fast = tmp_path / "openpyxl.xlsx", tmp_path / "fast.xlsx"
+    write_marked_copy_openpyxl(source, issues, slow)
+    write_marked_copy_fast(source, issues, fast)
+    assert sha256(source) == before
+    return slow, fast
+
+
+def probe_issues(source: Path) -> list[Issue]:
+    """Issues on every kind of place in a workbook's sheets: a value cell, a merged cell, an empty cell
+    beyond the data, a range, a whole sheet, an unknown sheet and the file itself."""
+    wb = load(source)
+    issues = [Issue("U001", WARNING, "未找到单位情况表", source.name)]
+    for n, ws in enumerate(wb.worksheets):
+        filled = [c for row in ws.iter_rows() for c in row if c.value is not None and not isinstance(c, MergedCell)]
+        if filled:
+            issues.append(Issue("B001", ERROR, f"第{n}表数值错误", source.name, ws.title, filled[len(filled) // 2].coordinate))
+            issues.append(Issue("B005", WARNING, "执行率偏低", source.name, ws.title, filled[-1].coordinate))
+        for merged in list(ws.merged_cells.ranges)[:2]:
+            issues.append(Issue("T016", INFO, "合并单元格内", source.name, ws.title,
+                                f"{merged.coord.split(':')[1]}"))
+            issues.append(Issue("T006", WARNING, "合并单元格", source.name, ws.title, merged.coord))
+        issues.append(Issue("P002", ERROR, "空白单元格", source.name, ws.title, f"K{ws.max_row + 3}"))
+        issues.append(Issue("T009", WARNING, "区域", source.name, ws.title, "B6:D7"))
+        issues.append(Issue("F005", WARNING, "整表", source.name, ws.title, ""))
+    issues.append(Issue("F002", ERROR, "工作表不存在", source.name, "不存在的表", "A1"))
+    return issues
+
+
+CORPUS_XLSX = sorted(name for name, (suffix, _) in CORPUS.items() if suffix in (".xlsx", ".xlsm"))
+
+
+@pytest.mark.parametrize("name", CORPUS_XLSX[::4] + ["template_written"] * ("template_written" not in CORPUS_XLSX[::4]))
+def test_both_paths_mark_the_same_on_the_corpus(tmp_path, name):
+    suffix, build = CORPUS[name]
+    source = build(tmp_path / f"{name}{suffix}")
+    issues = probe_issues(source)
+    slow, fast = both_paths(tmp_path, source, issues)
+    expected, got = marks(slow), marks(fast)
+    assert got == expected
+
+
+def test_both_paths_mark_the_same_on_the_sample_form(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    slow, fast = both_paths(tmp_path, source, ISSUES)
+    assert marks(fast) == marks(slow)
+
+
+def test_every_xlsx_of_the_corpus_takes_the_fast_path(tmp_path):
+    for name in CORPUS_XLSX:
+        suffix, build = CORPUS[name]
+        source = build(tmp_path / f"{name}{suffix}")
+        write_marked_copy_fast(source, probe_issues(source)[:4], tmp_path / f"{name}_copy.xlsx")  # no Unsupported
+
+
+def test_write_marked_copy_uses_the_fast_path_for_xlsx(tmp_path, monkeypatch):
+    source = build_form(tmp_path / "form.xlsx")
+
+    def no_openpyxl(*args):
+        raise AssertionError("the openpyxl path was used")
+
+    monkeypatch.setattr(returns, "write_marked_copy_openpyxl", no_openpyxl)
+    write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
+    assert fill_of(load(tmp_path / "copy.xlsx")[SHEET]["D6"]) == ERROR_COLOR
+
+
+def test_values_and_unmarked_styles_are_unchanged(tmp_path):
+    source = CORPUS["template_written"][1](tmp_path / "form.xlsx")
+    issues = probe_issues(source)
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(source, issues, dest)
+    original, wb = load(source), load(dest)
+    assert wb.sheetnames == [REVIEW_SHEET] + original.sheetnames
+    marked = {(ws.title, c.coordinate) for ws in wb.worksheets[1:] for row in ws.iter_rows() for c in row
+              if c.fill.fill_type == "solid" and c.fill.fgColor.rgb in (ERROR_COLOR, WARNING_COLOR)}
+    assert marked
+    for old in original.worksheets:
+        new = wb[old.title]
+        for row in old.iter_rows():
+            for c in row:
+                d = new[c.coordinate]
+                assert d.value == c.value, c.coordinate
+                assert (copy(d.font), copy(d.border), d.number_format, copy(d.alignment), copy(d.protection)) == \
+                       (copy(c.font), copy(c.border), c.number_format, copy(c.alignment), copy(c.protection))
+                if (old.title, c.coordinate) not in marked:
+                    assert copy(d.fill) == copy(c.fill), c.coordinate
+        assert [str(r) for r in new.merged_cells.ranges] == [str(r) for r in old.merged_cells.ranges]
+        assert [str(v.sqref) for v in new.data_validations.dataValidation] == \
+               [str(v.sqref) for v in old.data_validations.dataValidation]
+
+
+def test_untouched_parts_are_copied_byte_for_byte(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(source, ISSUES[:1], dest)  # one issue on the first sheet
+    with zipfile.ZipFile(source) as zs, zipfile.ZipFile(dest) as zd:
+        for name in ("xl/theme/theme1.xml", "xl/worksheets/sheet2.xml", "docProps/core.xml"):
+            assert zd.read(name) == zs.read(name)
+            assert zd.getinfo(name).compress_size == zs.getinfo(name).compress_size  # not re-deflated
+        assert zd.testzip() is None
+
+
+def test_defined_names_and_print_settings_follow_their_sheets(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    wb[SHEET].print_area = "A1:I18"
+    wb["填表说明"].print_title_rows = "1:1"
+    wb.defined_names["总额"] = DefinedName("总额", attr_text=f"'{SHEET}'!$D$6")
+    wb[SHEET].defined_names["本表名"] = DefinedName("本表名", attr_text=f"'{SHEET}'!$B$3")
+    wb.save(source)
+    slow, fast = both_paths(tmp_path, source, ISSUES)
+    for path in (slow, fast):
+        copy_wb = load(path)
+        assert copy_wb.sheetnames == [REVIEW_SHEET, SHEET, "填表说明"]
+        assert copy_wb[SHEET].print_area == f"'{SHEET}'!$A$1:$I$18"
+        assert copy_wb["填表说明"].print_title_rows.replace("$", "") == "1:1"
+        assert copy_wb[REVIEW_SHEET].print_title_rows.replace("$", "") == "3:3"
+        assert copy_wb.defined_names["总额"].attr_text == f"'{SHEET}'!$D$6"
+        assert copy_wb[SHEET].defined_names["本表名"].attr_text == f"'{SHEET}'!$B$3"
+    # and a second round replaces the review sheet and keeps every name on its sheet
+    again = tmp_path / "round2.xlsx"
+    write_marked_copy_fast(fast, ISSUES[:3], again)
+    wb2 = load(again)
+    assert wb2.sheetnames == [REVIEW_SHEET, SHEET, "填表说明"]
+    assert wb2[SHEET].print_area == f"'{SHEET}'!$A$1:$I$18"
+    assert wb2["填表说明"].print_title_rows.replace("$", "") == "1:1"
+    assert wb2[REVIEW_SHEET].print_title_rows.replace("$", "") == "3:3"
+    with zipfile.ZipFile(again) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    assert workbook.count("_xlnm.Print_Titles") == 2 and workbook.count(REVIEW_SHEET) == 3
+
+
+def test_a_second_round_through_the_fast_path(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
+    write_marked_copy_fast(source, ISSUES[:2], first)
+    later = Issue("T006", WARNING, "仍未填写偏差原因", "form.xlsx", SHEET, "F14")
+    write_marked_copy_fast(first, [later], second)
+    wb = load(second)
+    assert wb.sheetnames.count(REVIEW_SHEET) == 1 and wb.sheetnames[0] == REVIEW_SHEET
+    assert [r[3] for r in review_rows(wb)] == ["T006"]
+    ws = wb[SHEET]
+    assert fill_of(ws["D6"]) is None and ws["D6"].comment is None
+    assert fill_of(ws["F14"]) == WARNING_COLOR and "仍未填写" in ws["F14"].comment.text
+    assert ws["A5"].comment.text == "金额单位为万元，保留两位小数"
+    with zipfile.ZipFile(second) as z:
+        names = z.namelist()
+    assert len([n for n in names if n.startswith("xl/worksheets/sheet")]) == 3  # the stale sheet's part is gone
+
+
+def test_a_kept_comment_moves_below_perfevals_and_back(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
+    write_marked_copy_fast(source, [Issue("P001", ERROR, "项目资金标签缺失", "form.xlsx", SHEET, "A5")], first)
+    text = load(first)[SHEET]["A5"].comment.text
+    assert text.index("P001") < text.index("金额单位为万元，保留两位小数")
+    write_marked_copy_fast(first, [Issue("B001", ERROR, "别处", "form.xlsx", SHEET, "D6")], second)
+    note = load(second)[SHEET]["A5"].comment
+    assert note.text == "金额单位为万元，保留两位小数" and note.author != AUTHOR
+
+
+def sheet_xml(path: Path, part: str) -> etree._Element:
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(part))
+
+
+def test_new_cells_rows_and_comment_parts_are_in_schema_order(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws["B2"], ws["D2"], ws["B5"] = "a", "b", "c"
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页"
+    wb.save(tmp_path / "plain.xlsx")
+    issues = [Issue("A", ERROR, "行中", "f", "表", "C2"), Issue("B", WARNING, "行首", "f", "表", "A2"),
+              Issue("C", ERROR, "新行", "f", "表", "E3"), Issue("D", WARNING, "末尾", "f", "表", "Z9"),
+              Issue("E", ERROR, "已有", "f", "表", "D2")]
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(tmp_path / "plain.xlsx", issues, dest)
+    root = sheet_xml(dest, "xl/worksheets/sheet1.xml")
+    rows = [(int(r.get("r")), [c.get("r") for c in r]) for r in root.find(f"{NS}sheetData")]
+    assert rows == [(2, ["A2", "B2", "C2", "D2"]), (3, ["E3"]), (5, ["B5"]), (9, ["Z9"])]
+    order = [el.tag.replace(NS, "") for el in root]
+    assert order == sorted(order, key=WS_ORDER.index) and "legacyDrawing" in order
+    assert "sheetProtection" not in order
+    copy_ws = load(dest)["表"]
+    for ref, color in (("A2", WARNING_COLOR), ("C2", ERROR_COLOR), ("D2", ERROR_COLOR), ("E3", ERROR_COLOR),
+                       ("Z9", WARNING_COLOR)):
+        assert fill_of(copy_ws[ref]) == color
+        assert copy_ws[ref].comment.author == AUTHOR
+    assert copy_ws["B2"].value == "a" and fill_of(copy_ws["B2"]) is None and copy_ws["B2"].comment is None
+    with zipfile.ZipFile(dest) as z:
+        types = z.read("[Content_Types].xml").decode()
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels", ".vml")):
+                etree.fromstring(z.read(name))  # every part is well-formed
+    assert "comments+xml" in types and "vmlDrawing" in types
+
+
+def test_excel_namespaces_and_ignorable_prefixes_survive(tmp_path):
+    """A sheet as Excel writes it: mc:Ignorable="x14ac xr ..." needs those prefixes declared on the root."""
+    source = build_form(tmp_path / "form.xlsx")
+    excel = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(excel, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                    b'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac xr" '
+                    b'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+                    b'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+                    b'xr:uid="{00000000-0001-0000-0000-000000000000}"', 1)
+                data = re.sub(rb"<row r=\"(\d+)\"", rb'<row r="\1" spans="1:9" x14ac:dyDescent="0.25"', data)
+            zout.writestr(item, data)
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(excel, ISSUES, dest)
+    with zipfile.ZipFile(dest) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    head = xml[:xml.index(b">", xml.index(b"<worksheet")) + 1]
+    for prefix in (b"x14ac", b"xr", b"mc"):
+        assert b"xmlns:" + prefix + b"=" in head
+    assert b'mc:Ignorable="x14ac xr"' in head
+    assert xml.count(b"x14ac:dyDescent") == xml.count(b"<row ")
+    assert marks(dest) == marks(tmp_path / "ref.xlsx") if write_marked_copy_openpyxl(excel, ISSUES, tmp_path / "ref.xlsx") is None else False
+
+
+def test_a_macro_workbook_is_copied_without_its_project(tmp_path):
+    suffix, build = CORPUS["standard_xlsm"]
+    source = build(tmp_path / f"form{suffix}")
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(source, probe_issues(source), dest)
+    with zipfile.ZipFile(dest) as z:
+        names = z.namelist()
+        types = z.read("[Content_Types].xml")
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    assert not [n for n in names if "vba" in n.lower()]
+    assert b"macroEnabled" not in types and b"vbaProject" not in types and b"vbaProject" not in rels
+    assert load(dest).sheetnames[0] == REVIEW_SHEET
+
+
+def test_a_hidden_sheet_with_issues_is_shown_and_protection_is_removed_everywhere(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    wb["填表说明"].sheet_state = "hidden"
+    wb["填表说明"].protection.sheet = True
+    hidden_too = wb.create_sheet("旧表")
+    hidden_too.sheet_state = "veryHidden"
+    wb.save(source)
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(source, [Issue("F005", WARNING, "说明文字", "form.xlsx", "填表说明", "B1")], dest)
+    copy_wb = load(dest)
+    assert copy_wb["填表说明"].sheet_state == "visible" and copy_wb["旧表"].sheet_state == "veryHidden"
+    assert not any(ws.protection.sheet for ws in copy_wb.worksheets)
+
+
+def test_a_huge_range_is_clipped_like_openpyxl_does(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    issues = [Issue("F007", WARNING, "整表范围", "form.xlsx", SHEET, "A1:XFD1048576"),
+              Issue("F008", ERROR, "整列", "form.xlsx", SHEET, "C1:C1048576")]
+    slow, fast = both_paths(tmp_path, source, issues)
+    assert marks(fast) == marks(slow)
+    ws = load(fast)[SHEET]
+    assert fill_of(ws["I18"]) == WARNING_COLOR and fill_of(ws["C17"]) == ERROR_COLOR
+    assert ws.max_row * ws.max_column <= MAX_MARKED_CELLS
+
+
+def rewrite_part(source: Path, dest: Path, part: str, change) -> Path:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            zout.writestr(item, change(data) if item.filename == part else data)
+    return dest
+
+
+@pytest.mark.parametrize("change, why", [
+    (lambda d: d.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=").replace(b"</worksheet>", b"</x:worksheet>")
+     .replace(b"<", b"<x:").replace(b"<x:/", b"</x:").replace(b"<x:x:", b"<x:").replace(b"</x:x:", b"</x:"),
+     "prefixed namespace"),
+    (lambda d: d.replace(b'<c r="D6"', b'<c', 1), "cell without its address"),
+    (lambda d: b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY x "y">]>' + d, "DOCTYPE"),
+    (lambda d: d.replace(b"<sheetData>", b"<sheetData><!-- <c r=\"A1\"/> -->"), "comment among the cells"),
+])
+def test_odd_packages_fall_back_to_openpyxl(tmp_path, change, why):
+    source = rewrite_part(build_form(tmp_path / "form.xlsx"), tmp_path / "odd.xlsx", "xl/worksheets/sheet1.xml", change)
+    with pytest.raises(Unsupported):
+        write_marked_copy_fast(source, ISSUES, tmp_path / "fast.xlsx")
+    assert not (tmp_path / "fast.xlsx").exists() and not list(tmp_path.glob(".~*"))
+    if why in ("prefixed namespace", "cell without its address", "comment among the cells"):
+        write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")  # the openpyxl path copies it
+        assert load(tmp_path / "copy.xlsx").sheetnames[0] == REVIEW_SHEET
+    else:
+        with pytest.raises(returns.MarkedCopyError):
+            write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
+
+
+def test_a_corrupt_member_is_not_copied(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as z:
+        info = z.getinfo("xl/theme/theme1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
+    data[start] ^= 0xFF  # flip a byte inside the compressed theme
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(Unsupported):
+        write_marked_copy_fast(bad, ISSUES, tmp_path / "copy.xlsx")
+    with pytest.raises(returns.MarkedCopyError):
+        write_marked_copy(bad, ISSUES, tmp_path / "copy.xlsx")
+
+
+def test_the_copy_opens_in_libreoffice(tmp_path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("未安装 LibreOffice（soffice），跳过")
+    source = CORPUS["template_written"][1](tmp_path / "form.xlsx")
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy_fast(source, probe_issues(source), dest)
+    out = tmp_path / "csv"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(out), str(dest)], check=True, capture_output=True, timeout=180)
+    sheets = sorted(out.glob("*.csv"))
+    assert len(sheets) == len(load(source).sheetnames) + 1
+    review = next(p for p in sheets if REVIEW_SHEET in p.name).read_text("utf-8")
+    assert "B001" in review and HEADERS[5] in review
