@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import docx
@@ -287,6 +288,38 @@ def test_writes_atomically_without_leftovers(tmp_path, batch):
     (tmp_path / "绩效自评报告.docx").write_bytes(b"old")
     write(tmp_path, batch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["绩效自评报告.docx"]
+
+
+def test_reports_of_one_process_share_nothing_but_the_template(tmp_path, batch):
+    """The styled package is built once per process; each report still has its own body and properties."""
+    other = dataclasses.replace(batch, unit=dataclasses.replace(batch.unit, name="长沙市开福区财政局"),
+                                results=batch.results[1:])
+    first, second = write(tmp_path, batch, "a.docx"), write(tmp_path, other, "b.docx")
+    again = write(tmp_path, batch, "c.docx")
+    assert second.core_properties.title == "长沙市开福区财政局2021年度项目支出绩效自评报告"
+    assert second.core_properties.author == "长沙市开福区财政局"
+    assert len(second.tables) == len(first.tables) - 1
+    assert report_lines(again) == report_lines(first)
+    assert again.core_properties.title == first.core_properties.title
+    with zipfile.ZipFile(tmp_path / "b.docx") as package:
+        names = package.namelist()
+        assert package.testzip() is None
+    assert names[0] == "[Content_Types].xml" and len(names) == len(set(names))
+    assert {"word/document.xml", "docProps/core.xml", "word/styles.xml", "word/footer1.xml"} <= set(names)
+
+
+def test_spaces_line_breaks_and_markup_in_input_text(tmp_path, batch):
+    first = batch.results[0]
+    project = dataclasses.replace(first.project, name="  宣传  经费 & <培训> ",
+                                  achievement="第一行\r\n\r\n  第二行  有空格\r第三行")
+    document = write(tmp_path, dataclasses.replace(batch, results=(dataclasses.replace(first, project=project),)))
+    assert table_rows(document.tables[0])[2][0] == "宣传  经费 & <培训>"
+    texts = [p.text for p in document.paragraphs]
+    assert "1.宣传  经费 & <培训>" in texts
+    assert "第一行。" in texts and "第二行  有空格。" in texts and "第三行。" in texts
+    annex = table_rows(document.tables[2])
+    achieved = next(r for r in annex if r[0] == "" and "第一行" in r[-1])
+    assert achieved[-1] == "第一行 /  /   第二行  有空格 / 第三行"  # a cell keeps its lines as written
 
 
 # --- Format (GB/T 9704-2012) ------------------------------------------------------------------------
