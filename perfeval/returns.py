@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
@@ -434,7 +435,14 @@ def make_comment(issues: Sequence[Issue], old: Comment | None) -> Comment:
 
 def display_width(text: str) -> int:
     """Width in half-width units: a Chinese (wide) character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
 def wrapped_lines(text: str, units: int) -> int:

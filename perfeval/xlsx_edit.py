@@ -265,52 +265,66 @@ class Package:
 
     def save(self) -> bytes:
         """The edited package as zip bytes: untouched members copied compressed, the others deflated."""
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out:
-            for name, info in self.infos.items():
-                if name in self.removed:
-                    continue
-                if name in self.changed:
-                    out.writestr(fresh_info(name, info.date_time), self.changed[name])
+        writer = ZipWriter()
+        for name, info in self.infos.items():
+            if name in self.removed:
+                continue
+            if name in self.changed:
+                writer.add(name, self.changed[name], info.date_time)
+            else:
+                raw = self.raw(name)
+                if raw is None:
+                    writer.add(name, self.read(name), info.date_time)
                 else:
-                    raw = self.raw(name)
-                    if raw is None:
-                        out.writestr(fresh_info(name, info.date_time), self.read(name))
-                    else:
-                        copy_raw(out, info, raw)
-            for name, data in self.added.items():
-                out.writestr(fresh_info(name), data)
-        return buffer.getvalue()
+                    writer.add_raw(name, info.date_time, info.compress_type, info.CRC, raw, info.file_size)
+        for name, data in self.added.items():
+            writer.add(name, data)
+        return writer.finish()
+
+
+class ZipWriter:
+    """A minimal zip writer (no zip64, no encryption): deflated new members, raw copies of untouched ones.
+
+    zipfile.ZipFile does the same with more bookkeeping per member; for the dozen small parts of a
+    workbook that bookkeeping costs as much as the compression.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offset = 0
+        self.central: list[bytes] = []
+
+    def add(self, name: str, data: bytes, date_time: tuple = (2000, 1, 1, 0, 0, 0)) -> None:
+        packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        raw = packer.compress(data) + packer.flush()
+        self.add_raw(name, date_time, zipfile.ZIP_DEFLATED, zlib.crc32(data), raw, len(data))
+
+    def add_raw(self, name: str, date_time: tuple, method: int, crc: int, raw: bytes, size: int) -> None:
+        if self.offset + len(raw) >= zipfile.ZIP64_LIMIT or len(self.central) >= 0xFFFF:
+            raise Unsupported("package too large for a plain zip")
+        encoded = name.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0
+        year, month, day, hour, minute, second = date_time[:6]
+        if year < 1980:
+            year, month, day, hour, minute, second = 1980, 1, 1, 0, 0, 0
+        dos_date = (year - 1980) << 9 | month << 5 | day
+        dos_time = hour << 11 | minute << 5 | second // 2
+        local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, dos_time, dos_date, crc,
+                            len(raw), size, len(encoded), 0)
+        self.central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, dos_time, dos_date,
+                                        crc, len(raw), size, len(encoded), 0, 0, 0, 0, 0o644 << 16,
+                                        self.offset) + encoded)
+        self.chunks += (local, encoded, raw)
+        self.offset += len(local) + len(encoded) + len(raw)
+
+    def finish(self) -> bytes:
+        directory = b"".join(self.central)
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(self.central), len(self.central),
+                          len(directory), self.offset, 0)
+        return b"".join(self.chunks) + directory + end
 
 
 COMPRESS_LEVEL = 1
-
-
-def fresh_info(name: str, date_time: tuple = (2000, 1, 1, 0, 0, 0)) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=date_time if date_time[0] >= 1980 else (1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def copy_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
-    """Append an untouched member with its compressed bytes as they are (no re-deflating).
-
-    This writes through zipfile's internals (``fp``, ``filelist``, ``NameToInfo``, ``start_dir``) as
-    ``ZipFile.write`` does; ``member_bytes`` only hands over plain deflated or stored members.
-    """
-    new = zipfile.ZipInfo(info.filename, date_time=info.date_time if info.date_time[0] >= 1980
-                          else (1980, 1, 1, 0, 0, 0))
-    new.compress_type, new.CRC = info.compress_type, info.CRC
-    new.compress_size, new.file_size = info.compress_size, info.file_size
-    new.external_attr = 0o644 << 16
-    new.header_offset = out.fp.tell()
-    out.fp.write(new.FileHeader(zip64=False))
-    out.fp.write(raw)
-    out.filelist.append(new)
-    out.NameToInfo[new.filename] = new
-    out.start_dir = out.fp.tell()
-    out._didModify = True
 
 
 def member_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
@@ -398,6 +412,7 @@ class ContentTypes:
             raise Unsupported("odd content types")
         self.dirty = False
         self._overrides: dict[str, etree._Element] | None = None
+        self._defaults: dict[str, etree._Element] | None = None
 
     def overrides(self) -> dict[str, etree._Element]:
         if self._overrides is None:
@@ -406,7 +421,9 @@ class ContentTypes:
         return self._overrides
 
     def defaults(self) -> dict[str, etree._Element]:
-        return {el.get("Extension", "").lower(): el for el in self.root.iter(q("Default", CT_NS))}
+        if self._defaults is None:
+            self._defaults = {el.get("Extension", "").lower(): el for el in self.root.iter(q("Default", CT_NS))}
+        return self._defaults
 
     def of(self, part: str) -> str:
         found = self.overrides().get(part.lower())
@@ -575,6 +592,15 @@ SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
 CELL_RC = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 PLACEHOLDER = b"<sheetData/>"
+MERGE_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)$")
+_COLUMNS: dict[str, int] = {}
+
+
+def column_index(letters: str) -> int:
+    found = _COLUMNS.get(letters)
+    if found is None:
+        found = _COLUMNS[letters] = column_index_from_string(letters.upper())
+    return found
 
 
 def cell_rc_bytes(ref: bytes) -> tuple[int, int]:
@@ -719,12 +745,10 @@ class Sheet:
             ranges = []
             merges = self.root.find(q("mergeCells"))
             for m in merges.iter(q("mergeCell")) if merges is not None else ():
-                try:
-                    bounds = range_boundaries(m.get("ref", "").replace("$", "").upper())
-                except (ValueError, TypeError):
-                    continue
-                if None not in bounds:
-                    ranges.append(bounds)
+                found = MERGE_REF.match(m.get("ref", ""))
+                if found:
+                    c0, r0, c1, r1 = found.groups()
+                    ranges.append((column_index(c0), int(r0), column_index(c1), int(r1)))
             self._merged = ranges
         return self._merged
 
@@ -1256,6 +1280,7 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     for ext, el in list(types.defaults().items()):
         if el.get("ContentType") == CT_VBA:
             types.root.remove(el)
+            del types.defaults()[ext]
             types.dirty = True
     for name in list(pkg.infos):
         content_type = types.of(name)
