@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -27,14 +28,23 @@ COST_KIND = "成本指标"
 INDICATOR_KINDS = (OUTPUT_KIND, EFFECT_KIND, SATISFACTION_KIND)
 
 
-def record(cls):
+def record(cls=None, *, interned: tuple[str, ...] = ()):
     """A frozen dataclass with __slots__, pickled as its class and a tuple of its fields.
 
     A batch of 10,000 forms holds about a million of these values, and every one of them crosses
     from a worker process to the main process: slots take a third less memory than a __dict__,
     and the tuple pickles faster than either default (the dataclass' own __getstate__ for slots
-    builds a list field by field).
+    builds a list field by field). The ``interned`` str fields (cell addresses, units, kinds) are
+    shared: each unpickled copy of "E14" or "%" would otherwise be a string of its own.
     """
+    if cls is None:
+        return lambda cls: record(cls, interned=interned)
+    if interned:
+        # one statement per field, without a loop: this runs for every value unpickled
+        body = "".join(f"    _set(self, {n!r}, _intern(self.{n}))\n" for n in interned)
+        namespace: dict = {}
+        exec(f"def __post_init__(self, _set=object.__setattr__, _intern=sys.intern):\n{body}", {"sys": sys}, namespace)
+        cls.__post_init__ = namespace["__post_init__"]
     cls = dataclass(frozen=True, slots=True)(cls)
     names = [f.name for f in fields(cls)]
     get = operator.attrgetter(*names)
@@ -45,7 +55,7 @@ def record(cls):
     return cls
 
 
-@record
+@record(interned=("file", "cell"))
 class Issue:
     """One problem found in the input, pointing at the file, sheet and cell it concerns."""
 
@@ -58,7 +68,7 @@ class Issue:
     project: str = ""  # project name, "" for file-level issues
 
 
-@record
+@record(interned=("cell", "text"))
 class Amount:
     """A money or points figure read from a cell: the number (万元 for money) and where it came from."""
 
@@ -71,7 +81,7 @@ class Amount:
         return self.value is None
 
 
-@record
+@record(interned=("cell", "unit"))
 class Value:
     """A parsed 年度指标值 or 实际完成值 (grammar: FORM.md §5, parser: ``perfeval.values``).
 
@@ -91,7 +101,7 @@ class Value:
     notes: tuple[str, ...] = ()  # parser remarks in Chinese, e.g. "“近”与“余”同时出现"
 
 
-@record
+@record(interned=("name_cell", "deviation_cell"))
 class Indicator:
     """One 三级指标 row of the form."""
 
@@ -108,7 +118,7 @@ class Indicator:
     deviation_cell: str = ""
 
 
-@record
+@record(interned=("label",))
 class FundsRow:
     """One row of the 项目资金 block: 年初预算数 a0, 全年预算数 A, 全年执行数 B."""
 
