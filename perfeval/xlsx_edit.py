@@ -1296,8 +1296,12 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
         if el.tag != q("sheet"):
             continue
         rid = el.get(R_ID)
-        typ, target, _ = wb_rels.items.get(rid, ("", None, None))
-        part = target if typ == RT_WORKSHEET and target is not None and pkg.has(target) else None
+        if rid not in wb_rels.items:
+            raise Unsupported("a sheet without its relationship")
+        typ, target, _ = wb_rels.items[rid]
+        if typ == RT_WORKSHEET and (target is None or not pkg.has(target)):
+            raise Unsupported("a worksheet part is missing")
+        part = target if typ == RT_WORKSHEET else None
         if part is not None and types.of(part) != CT_WORKSHEET:
             raise Unsupported("worksheet with an odd content type")
         sheets.append(Sheet(el, el.get("name", ""), part, pkg))
