@@ -1,15 +1,26 @@
 """The fast path of the marked-up copies (returns.py): edit the .xlsx package at the zip/XML level.
 
-``write_marked_copy_fast`` produces the same copy as the openpyxl path of ``returns.write_marked_copy``
+``write_marked_copy_fast`` writes the copy the openpyxl path of ``returns.write_marked_copy`` writes
 (fills, comments, the first sheet 审核意见 with links, protection removed, hidden sheets with issues shown,
-a stale 审核意见 sheet replaced, always .xlsx) without loading the workbook into openpyxl: every part
-it does not need to change is copied as it is, only styles.xml, the workbook part, the sheets that
-carry issues (or protection, or a selected tab, or perfeval's comments of an earlier round) and their
-comments/VML parts are edited with lxml, which keeps namespace prefixes as they were.
+a stale 审核意见 sheet replaced, always .xlsx: the VBA project is dropped) in about a tenth of the time,
+without loading the workbook into openpyxl:
+
+- untouched zip members are copied with their compressed bytes (after a CRC check), never re-deflated;
+- the parts that change are edited with lxml, which keeps namespace prefixes as they were (Excel's
+  ``mc:Ignorable`` needs them): [Content_Types].xml, the workbook and its relationships, styles.xml
+  (fills, fonts and cell formats appended), comments and legacy VML drawings (merged into existing
+  ones), docProps/app.xml (its optional sheet titles dropped);
+- a worksheet is split in two: its skeleton (everything but the content of sheetData) is edited with
+  lxml, its cells in the bytes (a cell's ``s`` set, a missing ``<c>`` or ``<row>`` inserted in order);
+- the 审核意见 sheet is written as text, with inline strings.
+
+Everything else in the package stays as it was, so the copy keeps what openpyxl drops (images, charts,
+cached formula values, x14 validations, the size of comments it does not touch).
 
 Anything it does not handle confidently raises ``Unsupported`` before ``dest`` is touched, and the
-caller falls back to openpyxl: strict OOXML, DOCTYPEs, cells or rows without their ``r`` address,
-threaded comments on a sheet to be commented, macro sheets, parts shared between sheets, XML errors.
+caller falls back to openpyxl: strict OOXML, DOCTYPEs, non-UTF-8 or prefixed worksheets, cells or rows
+without their address or out of order, CDATA or comments among the cells, threaded comments on a sheet
+to be commented, macro or dialog sheets, parts shared between sheets, missing parts, bad CRCs, XML errors.
 """
 
 from __future__ import annotations
