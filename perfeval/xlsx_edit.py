@@ -1245,14 +1245,14 @@ def write_marked_copy_fast(source: Path, issues: Sequence[Issue], dest: Path) ->
 
 
 def save(pkg: Package, dest: Path) -> None:
+    """Write the package to a temporary file beside ``dest`` and rename it (no half-written copy)."""
+    data = pkg.save()
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".part", dir=dest.parent)
-    os.close(fd)
     try:
-        data = pkg.save()
-        with open(tmp, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp creates the file readable by its owner only
             fh.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
