@@ -1233,7 +1233,11 @@ def write_marked_copy_fast(source: Path, issues: Sequence[Issue], dest: Path) ->
 
     Raises ``Unsupported`` (before ``dest`` is created) when the package needs the openpyxl path.
     """
-    data = Path(source).read_bytes()
+    source = Path(source)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:  # the openpyxl path reports it as MarkedCopyError
+        raise Unsupported(f"cannot read {source}: {exc}") from exc
     pkg = Package(data)
     try:
         edit_package(pkg, source, issues)

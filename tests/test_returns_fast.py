@@ -294,7 +294,8 @@ def test_excel_namespaces_and_ignorable_prefixes_survive(tmp_path):
         assert b"xmlns:" + prefix + b"=" in head
     assert b'mc:Ignorable="x14ac xr"' in head
     assert xml.count(b"x14ac:dyDescent") == xml.count(b"<row ")
-    assert marks(dest) == marks(tmp_path / "ref.xlsx") if write_marked_copy_openpyxl(excel, ISSUES, tmp_path / "ref.xlsx") is None else False
+    write_marked_copy_openpyxl(excel, ISSUES, tmp_path / "ref.xlsx")
+    assert marks(dest) == marks(tmp_path / "ref.xlsx")
 
 
 def test_a_macro_workbook_is_copied_without_its_project(tmp_path):
@@ -379,6 +380,12 @@ def test_a_corrupt_member_is_not_copied(tmp_path):
         write_marked_copy_fast(bad, ISSUES, tmp_path / "copy.xlsx")
     with pytest.raises(returns.MarkedCopyError):
         write_marked_copy(bad, ISSUES, tmp_path / "copy.xlsx")
+
+
+def test_a_missing_source_raises_marked_copy_error(tmp_path):
+    with pytest.raises(returns.MarkedCopyError, match="无法读取源文件"):
+        write_marked_copy(tmp_path / "gone.xlsx", ISSUES, tmp_path / "copy.xlsx")
+    assert not (tmp_path / "copy.xlsx").exists()
 
 
 def test_the_copy_opens_in_libreoffice(tmp_path):
