@@ -21,7 +21,6 @@ own constant_memory mode does; readers see the same text.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
 import shutil
@@ -246,6 +245,24 @@ _CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
 MAX_STRING = 32767  # UTF-16 code units in one cell; XlsxWriter truncates longer text
 
 
+# Text with none of these is written as it is (and with no "_x", no whitespace at either end, not
+# too long); the rest goes through xml_text.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _plain_value(value: object) -> object:
+    """A value as a streamed cell takes it: bool as 是/否, other numbers as float, dates refused."""
+    if value is None or value.__class__ in (str, float, int):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (dt.date, dt.datetime)):
+        raise TypeError("dates are written by XlsxWriter (Grid.put), not in streamed rows")
+    if isinstance(value, (int, float)):
+        return float(value) if isinstance(value, float) else int(value)
+    return str(value)
+
+
 def xml_text(text: str) -> str:
     """``<t>…</t>`` for one cell's text, escaped as XlsxWriter escapes it (never markup)."""
     if len(text) > MAX_STRING // 2 and len(text.encode("utf-16-le")) > 2 * MAX_STRING:
@@ -285,6 +302,8 @@ class SheetRows:
         self.last_col = -1
         self.columns: list[str] = []  # column letters
         self.xf: dict[int, str] = {}  # id(Format) -> ' s="n"'
+        self.last_styles: Sequence[Style] | None = None
+        self.last_attrs: list[str] = []
 
     def style_attr(self, style: Style) -> str:
         key = id(style.format)
@@ -302,37 +321,39 @@ class SheetRows:
         grid, columns = self.grid, self.columns
         while len(columns) < len(values):
             columns.append(xl_col_to_name(len(columns)))
+        if styles is not self.last_styles:  # write_table passes the same list for every row
+            self.last_styles, self.last_attrs = styles, [self.style_attr(style) for style in styles]
+        attrs, widths, limits = self.last_attrs, grid.widths, grid.limits
         number = str(row + 1)
         lines = 1
         cells = []
         col = -1
-        for col, (value, style) in enumerate(zip(values, styles)):
-            ref = columns[col] + number
+        for col, value in enumerate(values):
             kind = value.__class__
             if kind is str and value:
-                width = grid.note_text(col, value)
-                if width:
-                    limit = grid.limits.get(col, MAX_WIDTH)
+                double = 2 * len(value)
+                limit = limits.get(col, MAX_WIDTH)
+                if double > limit or double > widths.get(col, 0):  # else it can neither widen nor wrap
+                    width = measure_text(value)
+                    if width > widths.get(col, 0):
+                        widths[col] = width
                     if width > limit:  # the column is then exactly as wide as its limit
                         lines = max(lines, math.ceil(width / limit))
-                cells.append(f'<c r="{ref}"{self.style_attr(style)} t="inlineStr"><is>{xml_text(value)}</is></c>')
+                if _SPECIAL.search(value) or "_x" in value or value[0].isspace() or value[-1].isspace() \
+                        or double > MAX_STRING:
+                    text = xml_text(value)
+                else:
+                    text = f"<t>{value}</t>"
+                cells.append(f'<c r="{columns[col]}{number}"{attrs[col]} t="inlineStr"><is>{text}</is></c>')
             elif (kind is float and math.isfinite(value)) or kind is int:
-                width = len(style.shows.format(value))
-                if width > grid.widths.get(col, 0):
-                    grid.widths[col] = width
-                cells.append(f'<c r="{ref}"{self.style_attr(style)}><v>{value:.16G}</v></c>')
+                width = len(styles[col].shows.format(value))
+                if width > widths.get(col, 0):
+                    widths[col] = width
+                cells.append(f'<c r="{columns[col]}{number}"{attrs[col]}><v>{value:.16G}</v></c>')
             elif value is None or kind is str or kind is float:
-                cells.append(f'<c r="{ref}"{self.style_attr(style)}/>')
-            elif isinstance(value, bool):
-                return self.put_row(row, [("是" if v else "否") if isinstance(v, bool) else v for v in values],
-                                    styles)
-            elif isinstance(value, (dt.date, dt.datetime)):
-                raise TypeError("dates are written by XlsxWriter (Grid.put), not in streamed rows")
+                cells.append(f'<c r="{columns[col]}{number}"{attrs[col]}/>')
             else:
-                plain = [v if v is None or v.__class__ in (str, float, int, bool) else
-                         (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
-                         for v in values]
-                return self.put_row(row, plain, styles)
+                return self.put_row(row, [_plain_value(v) for v in values], styles)
         height = f' ht="{_row_height(lines)}" customHeight="1"' if lines > 1 else ""
         self.pending.append(f'<row r="{number}"{height}>{"".join(cells)}</row>')
         self.last_row = row
@@ -821,28 +842,30 @@ def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch, str
 
 def write_summary(batch: Batch, path: Path) -> None:
     """Write 绩效自评汇总.xlsx for the batch to path (the caller handles temp names and renames)."""
-    buffer = io.BytesIO()  # XlsxWriter's part is small: the long tables are in ``streams``
     streams = Streams(path.parent)
-    try:
-        workbook = xlsxwriter.Workbook(buffer, {**WORKBOOK_OPTIONS, "in_memory": True})
+    # XlsxWriter writes its part (small: the long tables are in ``streams``) to a temporary package,
+    # which ``pack`` copies into the workbook. Not in_memory: its XML parts would be held as text.
+    with tempfile.TemporaryFile(dir=path.parent) as package:
         try:
-            set_properties(workbook, batch)
-            styles = build_styles(workbook)
-            write_projects(workbook, styles, batch)
-            if batch.multi_unit:
-                write_units(workbook, styles, batch)
-            write_funds(workbook, styles, batch, streams)
-            write_indicators(workbook, styles, batch, streams)
-            write_issues(workbook, styles, batch, streams)
-            write_rules(workbook, styles, batch, streams)
+            workbook = xlsxwriter.Workbook(package, WORKBOOK_OPTIONS)
+            try:
+                set_properties(workbook, batch)
+                styles = build_styles(workbook)
+                write_projects(workbook, styles, batch)
+                if batch.multi_unit:
+                    write_units(workbook, styles, batch)
+                write_funds(workbook, styles, batch, streams)
+                write_indicators(workbook, styles, batch, streams)
+                write_issues(workbook, styles, batch, streams)
+                write_rules(workbook, styles, batch, streams)
+            finally:
+                workbook.close()
+            members = {f"xl/worksheets/sheet{n}.xml": streams.by_sheet[sheet.name]
+                       for n, sheet in enumerate(workbook.worksheets(), start=1) if sheet.name in streams.by_sheet}
+            package.seek(0)
+            pack(package, path, members)
         finally:
-            workbook.close()
-        members = {f"xl/worksheets/sheet{n}.xml": streams.by_sheet[sheet.name]
-                   for n, sheet in enumerate(workbook.worksheets(), start=1) if sheet.name in streams.by_sheet}
-        buffer.seek(0)
-        pack(buffer, path, members)
-    finally:
-        streams.close()
+            streams.close()
 
 
 class Streams:
