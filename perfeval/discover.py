@@ -8,6 +8,7 @@ spreadsheet is listed once as ignored.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
 CONFIG_NAMES = frozenset({"perfeval.toml"})
 # Files the operating system leaves in every folder a user opens: not worth listing as ignored.
 SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
+# "~$" is Excel's owner file, ".~lock" LibreOffice's, ".~" WPS's; dot-files are hidden on Unix.
+HIDDEN_PREFIXES = (".", "~$")
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,15 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
     root = paths[0] if len(paths) == 1 and paths[0].is_dir() else _common_root(paths)
     workbooks: list[Path] = []
     ignored: list[Path] = []
+    skip = exclude.resolve() if exclude is not None else None
     for path in paths:
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        if path.is_dir():
+            candidates = _files_under(path, skip)
+        elif (skip is not None and _is_within(path, skip)) or _is_hidden(Path(path.name)):
+            continue
+        else:
+            candidates = [path]
         for file in candidates:
-            if exclude is not None and _is_within(file, exclude):
-                continue
-            if _is_hidden(file.relative_to(path) if path.is_dir() else Path(file.name)):
-                continue
             if file.suffix.lower() in SPREADSHEET_SUFFIXES:
                 workbooks.append(file)
             elif file.name not in CONFIG_NAMES and file.name.lower() not in SYSTEM_NAMES:
@@ -59,9 +64,34 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
     return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(dict.fromkeys(ignored)))
 
 
+def _files_under(folder: Path, skip: Path | None) -> list[Path]:
+    """The files below ``folder``, sorted, without hidden files and folders, without the folder
+    ``skip`` (resolved) and without following links to folders. One resolve per folder and the
+    file types from the directory listing: a city's 10,000 files are listed in a fraction of a
+    second."""
+    found: list[Path] = []
+    folders = [folder]
+    while folders:
+        here = folders.pop()
+        if skip is not None and here.resolve() == skip:
+            continue
+        try:
+            with os.scandir(here) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(HIDDEN_PREFIXES):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(here / entry.name)
+            elif entry.is_file():
+                found.append(here / entry.name)
+    return sorted(found)
+
+
 def _is_hidden(relative: Path) -> bool:
-    # "~$" is Excel's owner file, ".~lock" LibreOffice's, ".~" WPS's; dot-files are hidden on Unix.
-    return any(part.startswith((".", "~$")) for part in relative.parts)
+    return any(part.startswith(HIDDEN_PREFIXES) for part in relative.parts)
 
 
 def _is_within(file: Path, folder: Path) -> bool:

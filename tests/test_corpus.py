@@ -321,3 +321,18 @@ def test_folder_skips_lock_and_hidden_files_and_lists_others_once(tmp_path):
     batch = evaluate([tmp_path], load_rules(), year=2021)
     assert len(batch.results) == 3
     assert not [i for i in batch.issues if i.code.startswith("F0") and i.code != "F004"]
+
+
+def test_output_folder_inside_the_inbox_and_links_are_left_out(tmp_path):
+    sheet = standard_sheet(Form())
+    write_book(tmp_path / "a.xlsx", [sheet])
+    (tmp_path / "output" / "退回修改").mkdir(parents=True)
+    write_book(tmp_path / "output" / "退回修改" / "a_审核意见.xlsx", [sheet])
+    (tmp_path / "单位").mkdir()
+    write_book(tmp_path / "单位" / "b.xlsx", [sheet])
+    (tmp_path / "单位的链接").symlink_to(tmp_path / "单位", target_is_directory=True)  # not followed
+    (tmp_path / "失效链接.xlsx").symlink_to(tmp_path / "不存在.xlsx")  # no file behind it
+    inbox = find_workbooks([tmp_path], exclude=tmp_path / "output")
+    assert [inbox.relative(p) for p in inbox.workbooks] == ["a.xlsx", "单位/b.xlsx"]
+    assert find_workbooks([tmp_path / "output" / "退回修改" / "a_审核意见.xlsx"], exclude=tmp_path / "output").workbooks == ()
+    assert "output/退回修改/a_审核意见.xlsx" in [inbox.relative(p) for p in find_workbooks([tmp_path]).workbooks]
