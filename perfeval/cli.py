@@ -20,7 +20,7 @@ from perfeval.model import ERROR, INFO, WARNING, Batch
 from perfeval.outputs import safe_file_name
 from perfeval.pipeline import Progress
 from perfeval.rules import RulesError, load_rules
-from perfeval.workers import default_jobs
+from perfeval.workers import default_jobs, start_early
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 
@@ -122,6 +122,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
       perfeval check 收件箱/
       perfeval check 项目A.xlsx 项目B.xls --json
     """
+    start_early(jobs or default_jobs())
     from perfeval.pipeline import evaluate
     from perfeval.result_json import batch_to_dict
 
@@ -158,12 +159,13 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
       perfeval run examples/seed-2021 -o output
       perfeval run 收件箱/ -o 输出/ --rules perfeval.toml --year 2021
     """
+    started = time.perf_counter()
+    jobs = jobs or default_jobs()
+    start_early(jobs)
     from perfeval import pipeline
     from perfeval.result_json import totals
 
-    started = time.perf_counter()
     rules = _load_rules(rules_file, inbox)
-    jobs = jobs or default_jobs()
     with _progress(quiet or as_json) as progress:
         batch = pipeline.evaluate([inbox], rules, year, exclude=outdir, jobs=jobs, progress=progress)
         if not batch.results:

@@ -84,6 +84,20 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
+def start_early(jobs: int) -> None:
+    """Start the process that workers are forked from, and that imports the reading code, now: it
+    starts up while the caller goes on (listing the inbox, loading the rules) instead of after."""
+    if jobs <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+    except Exception:  # the pool starts it later, or reads in this process (``map_isolated``)
+        pass
+
+
 class _Pool:
     """A ProcessPoolExecutor whose workers record which item they are on, and that can be killed."""
 
