@@ -179,15 +179,16 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     remove_stale_staging(outdir)
     staging = Path(tempfile.mkdtemp(prefix=f".perfeval-{os.getpid()}-", dir=outdir))
     try:
+        # the copies first: their worker processes are gone before the writers below take memory
+        returns_dir = staging / RETURNS_DIR
+        returns_dir.mkdir()
+        returned = write_returns(batch, returns_dir, jobs, progress)
         write_summary(batch, staging / SUMMARY_NAME)
         reports = report_names(batch)
         parts = batch.by_unit(list(reports)) if batch.multi_unit else {}
         for unit, name in reports.items():
             write_report(parts.pop(unit) if batch.multi_unit else batch, staging / name)
         write_result(batch, staging / RESULT_NAME)
-        returns_dir = staging / RETURNS_DIR
-        returns_dir.mkdir()
-        returned = write_returns(batch, returns_dir, jobs, progress)
         _share(staging)
         for name in (SUMMARY_NAME, *reports.values(), RESULT_NAME):
             os.replace(staging / name, outdir / name)
