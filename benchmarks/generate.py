@@ -1209,9 +1209,12 @@ def convert_with_office(outdir: Path, written: dict[str, list[str]], seed: int, 
 def generate(n: int, outdir: Path, seed: int = 2021, jobs: int | None = None, quiet: bool = False,
              office: bool = True) -> dict:
     """Write the batch into ``outdir`` (emptied first) and a marker describing it; return the marker.
-    With ``office`` (and LibreOffice installed) some workbooks are converted to .xls or re-saved."""
+    With ``office`` (and LibreOffice installed) some workbooks are converted to .xls or re-saved.
+    Only an empty folder or an earlier batch (one with the marker) is emptied: anything else is an error."""
     started = time.perf_counter()
     if outdir.exists():
+        if any(outdir.iterdir()) and not (outdir / MARKER).is_file():
+            raise SystemExit(f"{outdir} 不是空文件夹，也不是 generate.py 生成的批次，不会清空它；请换一个文件夹")
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)
     units = plan_units(int(n * 1.1) + 10, seed)

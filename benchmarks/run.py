@@ -230,13 +230,13 @@ def measure(command: list[str]) -> Measure:
 
 # --- the batch --------------------------------------------------------------------------------
 
-def prepare_batch(n: int, seed: int, keep: Path | None, several: bool) -> tuple[Path, dict, bool]:
+def prepare_batch(n: int, seed: int, keep: Path | None) -> tuple[Path, dict, bool]:
     """The batch folder (reused when its marker matches), its marker, and whether it is temporary."""
     if keep is None:
         folder = Path(tempfile.mkdtemp(prefix=f"perfeval-bench-{n}-"))
         temporary = True
     else:
-        folder = keep / f"n{n}" if several else keep
+        folder = keep / f"n{n}"  # always a subfolder: DIR itself may hold the batches of other N
         temporary = False
         marker = folder / generate.MARKER
         if marker.is_file():
@@ -274,7 +274,7 @@ def count_outputs(outdir: Path) -> dict:
 
 def bench(n: int, args: argparse.Namespace, several: bool) -> dict:
     """Generate or reuse the batch of ``n``, run the floor, check and run ``--repeat`` times."""
-    folder, marker, temporary = prepare_batch(n, args.seed, args.keep, several)
+    folder, marker, temporary = prepare_batch(n, args.seed, args.keep)
     work = Path(tempfile.mkdtemp(prefix="perfeval-bench-out-"))
     try:
         listing = work / "files.txt"
@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="perfeval 性能基准：与 python-calamine 读取同一批文件的耗时对比")
     parser.add_argument("n", type=int, nargs="+", help="工作簿数量，可给多个（如 1000 10000）以检查线性增长")
     parser.add_argument("--jobs", type=int, default=None, help="传给 perfeval 的 --jobs（默认由 perfeval 取 CPU 核数）")
-    parser.add_argument("--keep", type=Path, default=None, help="保留并复用生成的批次的文件夹（多个 N 时各用子文件夹 nN）")
+    parser.add_argument("--keep", type=Path, default=None, help="保留并复用生成的批次的文件夹（每个 N 用子文件夹 nN）")
     parser.add_argument("--repeat", type=int, default=3, help="每个阶段重复次数，取中位数（默认 3）")
     parser.add_argument("--seed", type=int, default=2021, help="生成批次的随机种子")
     parser.add_argument("--json", type=Path, default=None, help="把结果写入该 JSON 文件")
