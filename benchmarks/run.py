@@ -272,7 +272,7 @@ def count_outputs(outdir: Path) -> dict:
 
 # --- one N ----------------------------------------------------------------------------------
 
-def bench(n: int, args: argparse.Namespace, several: bool) -> dict:
+def bench(n: int, args: argparse.Namespace) -> dict:
     """Generate or reuse the batch of ``n``, run the floor, check and run ``--repeat`` times."""
     folder, marker, temporary = prepare_batch(n, args.seed, args.keep)
     work = Path(tempfile.mkdtemp(prefix="perfeval-bench-out-"))
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{info['date']}  提交 {info['commit']}  perfeval {info['perfeval']}  Python {info['python']}")
     print(f"{info['cpu']}，{info['cores']} 核，内存 {info['memory_gb']} GB，{info['system']}；"
           f"perfeval 并行进程 {args.jobs or info['jobs']}")
-    results = [bench(n, args, len(args.n) > 1) for n in args.n]
+    results = [bench(n, args) for n in args.n]
     for r in results:
         print_result(r)
     growth = print_growth(results)
