@@ -185,6 +185,13 @@ def test_every_command_has_chinese_help_with_an_example(command):
 def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "perfeval", "list-checks"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and "B001" in done.stdout
+    # check and run start the worker fork server first; their help does not
+    write_spec(tmp_path / "a.xlsx", spec())
+    done = subprocess.run([sys.executable, "-m", "perfeval", "check", str(tmp_path), "-q"], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 0 and "项目 1 个" in done.stdout and not done.stderr, done
+    done = subprocess.run([sys.executable, "-m", "perfeval", "run", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "示例" in done.stdout
 
 
 def test_files_given_one_by_one_keep_their_folder_in_names(tmp_path, monkeypatch):
