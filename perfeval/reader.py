@@ -27,7 +27,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,6 +53,7 @@ class RawCell(NamedTuple):
 
 
 EMPTY = RawCell("", "")
+_cell = partial(tuple.__new__, RawCell)  # RawCell((value, cell)) without the named tuple's Python __new__
 
 
 @dataclass
@@ -108,7 +109,8 @@ def _normalise_text(text: str) -> str:
     if len(s) > 40:
         return s
     for _ in range(2):
-        s = _TRAILING_PART.sub("", s)
+        if s.endswith(")"):  # the only place the trailing part can be (no whitespace is left)
+            s = _TRAILING_PART.sub("", s)
     return s.rstrip(":")
 
 
@@ -1052,7 +1054,7 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
             break
         row, number = grid.rows[r], str(r + 1)
         width = len(row)
-        values = {key: RawCell(row[c] if c < width else "", letters + number) for key, c, letters in items}
+        values = {key: _cell((row[c] if c < width else "", letters + number)) for key, c, letters in items}
         if "level1" in values and not _is_blank(values["level1"].value):
             level1 = values["level1"]
             level2 = EMPTY
