@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -28,23 +27,16 @@ COST_KIND = "成本指标"
 INDICATOR_KINDS = (OUTPUT_KIND, EFFECT_KIND, SATISFACTION_KIND)
 
 
-def record(cls=None, *, interned: tuple[str, ...] = ()):
+def record(cls):
     """A frozen dataclass with __slots__, pickled as its class and a tuple of its fields.
 
     A batch of 10,000 forms holds about a million of these values, and every one of them crosses
     from a worker process to the main process: slots take a third less memory than a __dict__,
     and the tuple pickles faster than either default (the dataclass' own __getstate__ for slots
-    builds a list field by field). The ``interned`` str fields (cell addresses, units, kinds) are
-    shared: each unpickled copy of "E14" or "%" would otherwise be a string of its own.
+    builds a list field by field). The reader interns cell addresses and the normaliser amounts'
+    texts, and a worker sends the results of several files in one pickle, so that the main process
+    gets one "E14" per batch of files rather than one per value.
     """
-    if cls is None:
-        return lambda cls: record(cls, interned=interned)
-    if interned:
-        # one statement per field, without a loop: this runs for every value unpickled
-        body = "".join(f"    _set(self, {n!r}, _intern(self.{n}))\n" for n in interned)
-        namespace: dict = {}
-        exec(f"def __post_init__(self, _set=object.__setattr__, _intern=sys.intern):\n{body}", {"sys": sys}, namespace)
-        cls.__post_init__ = namespace["__post_init__"]
     cls = dataclass(frozen=True, slots=True)(cls)
     names = [f.name for f in fields(cls)]
     get = operator.attrgetter(*names)
@@ -55,7 +47,7 @@ def record(cls=None, *, interned: tuple[str, ...] = ()):
     return cls
 
 
-@record(interned=("file", "cell"))
+@record
 class Issue:
     """One problem found in the input, pointing at the file, sheet and cell it concerns."""
 
@@ -68,7 +60,7 @@ class Issue:
     project: str = ""  # project name, "" for file-level issues
 
 
-@record(interned=("cell", "text"))
+@record
 class Amount:
     """A money or points figure read from a cell: the number (万元 for money) and where it came from."""
 
@@ -81,7 +73,7 @@ class Amount:
         return self.value is None
 
 
-@record(interned=("cell", "unit"))
+@record
 class Value:
     """A parsed 年度指标值 or 实际完成值 (grammar: FORM.md §5, parser: ``perfeval.values``).
 
@@ -101,7 +93,7 @@ class Value:
     notes: tuple[str, ...] = ()  # parser remarks in Chinese, e.g. "“近”与“余”同时出现"
 
 
-@record(interned=("name_cell", "deviation_cell"))
+@record
 class Indicator:
     """One 三级指标 row of the form."""
 
@@ -118,7 +110,7 @@ class Indicator:
     deviation_cell: str = ""
 
 
-@record(interned=("label",))
+@record
 class FundsRow:
     """One row of the 项目资金 block: 年初预算数 a0, 全年预算数 A, 全年执行数 B."""
 

@@ -10,6 +10,7 @@ its rows, 执行率 as B/A, its 得分 as 分值 × 执行率.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
@@ -126,7 +127,7 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
     v = raw.value
     if _empty(v):
         return Amount(None, raw.cell, "")
-    text = _clean(v)
+    text = sys.intern(_clean(v))  # "10", "22.50": the same few texts in every form
     if v.__class__ is float or v.__class__ is int:
         value = float(v)
     else:
@@ -148,7 +149,7 @@ def _funds(ctx: _Context) -> Funds:
     rows: dict[str, FundsRow] = {}
     for kind, columns in form.funds.items():
         rows[kind] = FundsRow(
-            form.funds_labels.get(kind, ""),
+            sys.intern(form.funds_labels.get(kind, "")),
             _amount(ctx, columns.get("initial")),
             _amount(ctx, columns.get("budget")),
             _amount(ctx, columns.get("actual")),

@@ -25,6 +25,7 @@ import io
 import posixpath
 import re
 import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -53,6 +54,7 @@ class RawCell(NamedTuple):
 
 
 EMPTY = RawCell("", "")
+_intern = sys.intern  # cell addresses recur in every form: one string each per worker (see model.record)
 _cell = partial(tuple.__new__, RawCell)  # RawCell((value, cell)) without the named tuple's Python __new__
 
 
@@ -194,7 +196,7 @@ _LETTERS = tuple(column_letters(c) for c in range(MAX_COLS + 1))
 
 def cell_name(row: int, col: int) -> str:
     """0-based (row, col) -> A1."""
-    return f"{_LETTERS[col] if col <= MAX_COLS else column_letters(col)}{row + 1}"
+    return sys.intern(f"{_LETTERS[col] if col <= MAX_COLS else column_letters(col)}{row + 1}")
 
 
 # ---- files --------------------------------------------------------------------------------
@@ -979,7 +981,7 @@ def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -
             continue
         form.funds_labels[kind] = label
         row, number = grid.rows[r], str(r + 1)
-        form.funds[kind] = {key: RawCell(row[c] if c < len(row) else "", letters + number)
+        form.funds[kind] = {key: RawCell(row[c] if c < len(row) else "", _intern(letters + number))
                             for key, c, letters in items}
 
 
@@ -1054,7 +1056,7 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
             break
         row, number = grid.rows[r], str(r + 1)
         width = len(row)
-        values = {key: _cell((row[c] if c < width else "", letters + number)) for key, c, letters in items}
+        values = {key: _cell((row[c] if c < width else "", _intern(letters + number))) for key, c, letters in items}
         if "level1" in values and not _is_blank(values["level1"].value):
             level1 = values["level1"]
             level2 = EMPTY
