@@ -493,6 +493,8 @@ _ENTITY_MESSAGE = ("文件中的 {} 含有 DOCTYPE/实体定义（Excel 从不�
 
 
 def _check_prologue(name: str, xml: bytes) -> None:
+    if b"\0" in xml[:4]:  # UTF-16 or UTF-32: the markup is ASCII, its bytes interleaved with NULs
+        xml = xml.replace(b"\0", b"")
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         raise _Reject("F001", _ENTITY_MESSAGE.format(name))
 

@@ -121,13 +121,17 @@ class Unsupported(Exception):
 # ----------------------------------------------------------------------------------------------- XML
 
 def parse(data: bytes) -> etree._Element:
-    """An lxml tree of a part; DOCTYPEs (entity tricks) are refused, not parsed."""
-    if b"<!DOCTYPE" in data or b"<!doctype" in data:
+    """An lxml tree of a part; DOCTYPEs (entity tricks) are refused, in any encoding, not parsed."""
+    if b"<!DOCTYPE" in data or b"<!doctype" in data or b"\0" in data[:4] and b"<!DOCTYPE" in data.replace(b"\0", b""):
         raise Unsupported("DOCTYPE in a part")
     try:
-        return etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Unsupported(f"XML error: {exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # whatever the bytes looked like
+        raise Unsupported("DOCTYPE in a part")
+    return root
 
 
 def serialise(root: etree._Element) -> bytes:
@@ -234,10 +238,16 @@ class Package:
             except (zipfile.BadZipFile, NotImplementedError, zlib.error, OSError, ValueError) as exc:
                 raise Unsupported(f"cannot inflate {name}: {exc}") from exc
             return
-        try:
-            plain = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
-        except zlib.error as exc:
-            raise Unsupported(f"cannot inflate {name}: {exc}") from exc
+        if info.compress_type == zipfile.ZIP_STORED:
+            plain = raw
+        else:  # never inflate more than the directory declares: a lying member is refused, not inflated
+            inflater = zlib.decompressobj(-15)
+            try:
+                plain = inflater.decompress(raw, info.file_size + 1)
+            except zlib.error as exc:
+                raise Unsupported(f"cannot inflate {name}: {exc}") from exc
+            if not inflater.eof or inflater.unconsumed_tail:
+                raise Unsupported(f"{name} inflates beyond its declared size")
         if len(plain) != info.file_size or zlib.crc32(plain) != info.CRC:
             raise Unsupported(f"bad CRC of {name}")
         self._plain[name], self._raw[name] = plain, raw
@@ -903,10 +913,13 @@ class Notes:
         if rels.of_type(RT_THREADED):
             raise Unsupported("threaded comments")
         comments = rels.of_type(RT_COMMENTS)
-        vml_ids = {el.get(R_ID) for el in sheet.root.findall(q("legacyDrawing"))}
+        legacy = sheet.root.findall(q("legacyDrawing"))
+        vml_ids = {el.get(R_ID) for el in legacy}
         vmls = [(rid, target) for rid, target in rels.of_type(RT_VML) if rid in vml_ids]
-        if len(comments) > 1 or len(vmls) > 1 or len(vml_ids) > 1:
+        if len(comments) > 1 or len(vmls) > 1 or len(legacy) > 1:
             raise Unsupported("several comment parts")
+        if legacy and not vmls:  # a second <legacyDrawing> would be added beside it: Excel repairs the file
+            raise Unsupported("legacyDrawing without a VML drawing relationship")
         if comments:
             notes.comments_part = comments[0][1]
             if notes.comments_part is None or not pkg.has(notes.comments_part):

@@ -8,6 +8,7 @@ reject them before calamine is ever called, and a regression fails the test inst
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 import tracemalloc
@@ -439,6 +440,24 @@ def test_entities_are_refused_and_never_resolved(tmp_path, part, laughs):
     assert seconds < 0.5
     batch = evaluate([folder], load_rules(), year=2021)
     assert SECRET not in repr(book) and SECRET not in repr(batch)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/_rels/workbook.xml.rels"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_entities_in_a_utf16_part_are_refused_too(tmp_path, part, encoding):
+    """In UTF-16 no byte string "<!DOCTYPE" occurs; the check must see through the encoding."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    where = {"xl/worksheets/sheet1.xml": b"<v>", "xl/sharedStrings.xml": b"<t>",
+             "xl/_rels/workbook.xml.rels": b"<Relationships"}[part]
+    xml = _inject(members[part], _doctype(secret, laughs=False), b"" if part.endswith(".rels") else b"&xxe;", where)
+    xml = re.sub(rb'encoding="[^"]+"', b'encoding="UTF-16"', xml, count=1)
+    members[part] = xml.decode("utf-8").encode(encoding)
+    book, _ = read(write_members(tmp_path / "utf16.xlsx", members))
+    issue = only_issue(book)
+    assert issue.code == "F001" and "DOCTYPE" in issue.message, issue.message
+    assert SECRET not in repr(book)
 
 
 def test_doctype_hidden_deep_in_shared_strings_still_fails_safely(tmp_path):

@@ -11,8 +11,10 @@ import hashlib
 import re
 import shutil
 import subprocess
+import tracemalloc
 import warnings
 import zipfile
+import zlib
 from copy import copy
 from pathlib import Path
 
@@ -28,7 +30,8 @@ from perfeval.model import ERROR, INFO, WARNING, Issue
 from perfeval.returns import (AUTHOR, ERROR_COLOR, HEADERS, MAX_MARKED_CELLS, REVIEW_SHEET, WARNING_COLOR,
                               write_marked_copy, write_marked_copy_openpyxl)
 from perfeval.xlsx_edit import WS_ORDER, Unsupported, write_marked_copy_fast
-from tests.corpus import CORPUS
+from tests.corpus import CORPUS, Form, standard_sheet, write_book
+from tests.test_hostile import deflate, members_of, write_raw_zip
 from tests.test_returns import FILE, ISSUES, SHEET, build_form, fill_of, review_rows
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -380,6 +383,75 @@ def test_a_corrupt_member_is_not_copied(tmp_path):
         write_marked_copy_fast(bad, ISSUES, tmp_path / "copy.xlsx")
     with pytest.raises(returns.MarkedCopyError):
         write_marked_copy(bad, ISSUES, tmp_path / "copy.xlsx")
+
+
+def test_a_member_that_inflates_beyond_its_declared_size_is_not_inflated(tmp_path):
+    """A member whose directory declares a few KB but whose deflate stream holds 256 MB of zeros: the fast
+    path stops at the declared size (memory stays small) and the openpyxl path copies the form."""
+    packer, zeros, chunks = zlib.compressobj(9, zlib.DEFLATED, -15), b"\0" * (1 << 20), []
+    for _ in range(256):
+        chunks.append(packer.compress(zeros))
+    bomb = b"".join(chunks) + packer.flush()
+    entries = [(name, *deflate(data), len(data)) for name, data in members_of(build_form(tmp_path / "form.xlsx")).items()]
+    entries = [(name, raw, crc, size, size) for name, raw, crc, size, _ in entries]
+    entries.append(("xl/media/image1.png", bomb, 0, 256 << 20, 4096))
+    source = write_raw_zip(tmp_path / "lying.xlsx", entries)
+    tracemalloc.start()
+    try:
+        with pytest.raises(Unsupported, match="declared size"):
+            write_marked_copy_fast(source, ISSUES, tmp_path / "fast.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20, peak
+    assert not (tmp_path / "fast.xlsx").exists()
+    write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
+    assert load(tmp_path / "copy.xlsx").sheetnames[0] == REVIEW_SHEET
+
+
+def test_a_doctype_in_a_utf16_part_is_not_copied(tmp_path):
+    """b"<!DOCTYPE" does not occur in UTF-16 bytes: the fast path must not parse such a part and write
+    it back with its entity references but without their declarations."""
+    def utf16_with_entities(data: bytes) -> bytes:
+        text = data.decode("utf-8")
+        body = text[text.index("<Types"):]
+        body = body.replace(">", ">&e;", 1)
+        return ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Types [<!ENTITY e "hello">]>' + body).encode("utf-16")
+    source = rewrite_part(build_form(tmp_path / "form.xlsx"), tmp_path / "odd.xlsx", "[Content_Types].xml",
+                          utf16_with_entities)
+    with pytest.raises(Unsupported, match="DOCTYPE"):
+        write_marked_copy_fast(source, ISSUES, tmp_path / "fast.xlsx")
+    try:
+        write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
+    except returns.MarkedCopyError:
+        return  # refused outright is fine too
+    with zipfile.ZipFile(tmp_path / "copy.xlsx") as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(archive.read(name))  # every part well-formed
+                assert b"&e;" not in archive.read(name)
+
+
+def test_a_legacy_drawing_without_its_vml_part_is_not_doubled(tmp_path):
+    """<legacyDrawing r:id> naming a relationship that is no VML drawing: adding comments would write a
+    second <legacyDrawing>, which Excel repairs; the fast path hands the file to openpyxl instead."""
+    rels = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            b'package/2006/relationships"><Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/hyperlink" Target="http://example.com" TargetMode="External"/>'
+            b'</Relationships>')
+    source = write_book(tmp_path / "form.xlsx", [standard_sheet(Form())])
+    with zipfile.ZipFile(source) as archive:
+        assert "xl/worksheets/_rels/sheet1.xml.rels" not in archive.namelist()
+    def add_legacy_drawing(data: bytes) -> bytes:
+        if b"xmlns:r=" not in data[:600]:
+            data = data.replace(b"<worksheet ", b'<worksheet xmlns:r="http://schemas.openxmlformats.org/'
+                                b'officeDocument/2006/relationships" ', 1)
+        return data.replace(b"</worksheet>", b'<legacyDrawing r:id="rId99"/></worksheet>')
+    odd = rewrite_part(source, tmp_path / "odd.xlsx", "xl/worksheets/sheet1.xml", add_legacy_drawing)
+    with zipfile.ZipFile(odd, "a") as archive:
+        archive.writestr("xl/worksheets/_rels/sheet1.xml.rels", rels)
+    with pytest.raises(Unsupported, match="legacyDrawing"):
+        write_marked_copy_fast(odd, ISSUES, tmp_path / "fast.xlsx")
 
 
 def test_a_missing_source_raises_marked_copy_error(tmp_path):
