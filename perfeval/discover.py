@@ -31,13 +31,29 @@ class Inbox:
     def relative(self, path: Path) -> str:
         """The name users see: the path below the inbox, with forward slashes."""
         try:
-            return path.relative_to(self.root).as_posix()
+            return shown(path.relative_to(self.root).as_posix())
         except ValueError:
             pass
         try:  # files given one by one: the root is their resolved common folder
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return shown(path.resolve().relative_to(self.root.resolve()).as_posix())
         except ValueError:
-            return path.name
+            return shown(path.name)
+
+
+def shown(name: str) -> str:
+    """A file name as text for messages and outputs. On Linux a name that is not UTF-8 (a USB stick
+    written by a Chinese Windows machine holds GBK names) comes with lone surrogates, which no workbook,
+    document or JSON file can hold: such a name is decoded as GB18030, as Windows shows it, bytes
+    that are not GB18030 escaped (``\\xb5``), so that two files never share a name. The file itself is
+    still opened by its real path."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    return raw.decode("gb18030", "backslashreplace")
 
 
 def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inbox:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -203,3 +204,29 @@ def test_files_given_one_by_one_keep_their_folder_in_names(tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["check", f"sub/{first.name}", next(tmp_path.glob("02_*.xlsx")).name, "--json"])
     names = [f["name"] for f in json.loads(result.output)["files"]]
     assert names[0] == f"sub/{first.name}" and names[1].startswith("02_")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes only on Linux")
+def test_file_names_that_are_not_utf8(tmp_path):
+    """A USB stick from a Chinese Windows machine: GBK file and folder names, which Python sees with lone
+    surrogates. They are shown as Windows shows them; the outputs are written; the files are still read."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    raw = os.fsencode(inbox)
+    os.mkdir(os.path.join(raw, "开福区".encode("gbk")))
+    write_spec(Path(os.fsdecode(os.path.join(raw, "开福区".encode("gbk"), "项目自评表.xlsx".encode("gbk")))),
+               spec(name=""))  # P001: a marked-up copy is written
+    shutil.copy(SEED / "单位情况.xlsx", inbox)
+    (inbox / os.fsdecode("坏表".encode("gbk") + b"\xff.xlsx")).write_bytes(b"junk")  # not even GB18030
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    names = sorted(f["name"] for f in data["files"])
+    assert names == ["单位情况.xlsx", "坏表\\xff.xlsx", "开福区/项目自评表.xlsx"], names
+    assert ("开福区/项目自评表.xlsx", "P001") in {(i["file"], i["code"]) for i in data["issues"]}
+    copies = [p.name for p in (tmp_path / "out" / "退回修改").iterdir()]
+    assert copies == ["开福区_项目自评表_审核意见.xlsx"], copies  # the junk file cannot be copied
+    assert ("坏表\\xff.xlsx", "F001") in {(i["file"], i["code"]) for i in data["issues"]}
+    summary = openpyxl.load_workbook(tmp_path / "out" / "绩效自评汇总.xlsx")
+    texts = {c.value for ws in summary.worksheets for row in ws.iter_rows() for c in row}
+    assert "开福区/项目自评表.xlsx" in texts
