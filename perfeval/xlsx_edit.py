@@ -112,6 +112,14 @@ WB_ORDER = ("fileVersion", "fileSharing", "workbookPr", "absPath", "workbookProt
             "extLst")
 STYLE_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                "tableStyles", "colors", "extLst")
+# what a styles part lacking a section gets (``Styles._complete``)
+_STYLE_DEFAULTS = {
+    "fonts": f'<font xmlns="{NS}"><sz val="11"/><name val="宋体"/><family val="2"/></font>',
+    "fills": f'<fill xmlns="{NS}"><patternFill patternType="none"/></fill>',
+    "borders": f'<border xmlns="{NS}"><left/><right/><top/><bottom/><diagonal/></border>',
+    "cellStyleXfs": f'<xf xmlns="{NS}" numFmtId="0" fontId="0" fillId="0" borderId="0"/>',
+}
+_GRAY125 = f'<fill xmlns="{NS}"><patternFill patternType="gray125"/></fill>'
 
 
 class Unsupported(Exception):
@@ -491,11 +499,30 @@ class Styles:
         self.xfs = self.list_of("cellXfs", "xf")
         if not self.xfs:
             self.add_to("cellXfs", etree.Element(q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0"))
-        self.fills = self.list_of("fills", "fill")
-        self.fonts = self.list_of("fonts", "font")
+        self._complete()
+        self.fills, self.fonts = self.items["fills"], self.items["fonts"]
         self._fill_ids: dict[str, int] = {}
         self._font_ids: dict[str, int] = {}
         self._xf_cache: dict[tuple, int] = {}
+
+    def _complete(self) -> None:
+        """What every Excel file has and new formats refer to, added where a program left it out (openpyxl
+        cannot open such a file at all): Excel reserves fills 0 and 1 (none, gray125; a fill added there
+        would not show), a new format names font 0, border 0 and cell style 0, and every index an
+        existing format names must stay below the ones perfeval adds."""
+        formats = self.xfs + self.list_of("cellStyleXfs", "xf")
+
+        def needed(attr: str, floor: int, within: list[etree._Element] = formats) -> int:
+            return max([floor] + [int_or(xf.get(attr), 0) + 1 for xf in within])
+
+        for section, item, count in (("cellStyleXfs", "xf", needed("xfId", 1, self.xfs)),
+                                     ("fonts", "font", needed("fontId", 1)),
+                                     ("fills", "fill", needed("fillId", 2)),
+                                     ("borders", "border", needed("borderId", 1))):
+            items = self.list_of(section, item)
+            while len(items) < count:
+                gray = section == "fills" and len(items) == 1
+                self.add_to(section, etree.fromstring(_GRAY125 if gray else _STYLE_DEFAULTS[section]))
 
     def list_of(self, section: str, item: str) -> list[etree._Element]:
         el = self.root.find(q(section))
@@ -905,6 +932,7 @@ class Notes:
     shapes: dict[tuple[int, int], etree._Element] = field(default_factory=dict)
     authors: list[str] = field(default_factory=list)
     dirty: bool = False
+    next_shape: int = 0  # the next free _x0000_sN, found once (a drawing may hold thousands of shapes)
 
     @classmethod
     def load(cls, sheet: Sheet, pkg: Package, types: ContentTypes, shared: set[str]) -> "Notes":
@@ -1056,15 +1084,18 @@ class Notes:
 
     def put_shape(self, rc: tuple[int, int], width: int, height: int) -> None:
         old = self.shapes.get(rc)
-        if not any(st.get("id") == "_x0000_t202" for st in self.vml.iter(q("shapetype", V_NS))):
-            self.vml.append(etree.fromstring(
-                f'<v:shapetype xmlns:v="{V_NS}" xmlns:o="{O_NS}" id="_x0000_t202" coordsize="21600,21600" '
-                'o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
-                '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'))
-        numbers = [int(m.group(1)) for s in self.vml.iter(q("shape", V_NS))
-                   for m in [SHAPE_ID.fullmatch(s.get("id") or "")] if m]
-        idmap = next((int_or(el.get("data", "").split(",")[0], 1) for el in self.vml.iter(q("idmap", O_NS))), 1)
-        number = max(numbers + [1024 * idmap + 1]) + 1
+        if not self.next_shape:
+            if not any(st.get("id") == "_x0000_t202" for st in self.vml.iter(q("shapetype", V_NS))):
+                self.vml.append(etree.fromstring(
+                    f'<v:shapetype xmlns:v="{V_NS}" xmlns:o="{O_NS}" id="_x0000_t202" coordsize="21600,21600" '
+                    'o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+                    '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'))
+            numbers = [int(m.group(1)) for s in self.vml.iter(q("shape", V_NS))
+                       for m in [SHAPE_ID.fullmatch(s.get("id") or "")] if m]
+            idmap = next((int_or(el.get("data", "").split(",")[0], 1) for el in self.vml.iter(q("idmap", O_NS))), 1)
+            self.next_shape = max(numbers + [1024 * idmap + 1]) + 1
+        number = self.next_shape
+        self.next_shape += 1
         shape = etree.fromstring(
             f'<v:shape xmlns:v="{V_NS}" xmlns:o="{O_NS}" xmlns:x="{X_NS}" id="_x0000_s{number}" '
             'type="#_x0000_t202" style="position:absolute; margin-left:59.25pt;margin-top:1.5pt;'
@@ -1330,6 +1361,8 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
         if typ == RT_WORKSHEET and (target is None or not pkg.has(target)):
             raise Unsupported("a worksheet part is missing")
         part = target if typ == RT_WORKSHEET else None
+        if part is None and target is not None and pkg.has(target) and TAB_SELECTED.search(pkg.read(target)):
+            raise Unsupported("a selected chartsheet")  # it would stay selected beside the review sheet
         if part is not None and types.of(part) != CT_WORKSHEET:
             raise Unsupported("worksheet with an odd content type")
         sheets.append(Sheet(el, el.get("name", ""), part, pkg))
@@ -1441,14 +1474,16 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     types.flush()
 
 
-def drop_part_tree(pkg: Package, types: ContentTypes, part: str) -> None:
-    """Remove a part, its relationships and the parts only it pointed at (a stale sheet, a VBA project)."""
+def drop_part_tree(pkg: Package, types: ContentTypes, part: str, dropping: set[str] | None = None) -> None:
+    """Remove a part, its relationships and, depth first, the parts only it pointed at (a stale sheet
+    with its drawing and the drawing's images, a VBA project)."""
+    dropping = dropping if dropping is not None else set()
+    dropping.add(part)
     rels = Rels(pkg, part)
     for _, (typ, target, _) in list(rels.items.items()):
-        if target is not None and pkg.has(target) and target != part:
+        if target is not None and target not in dropping and pkg.has(target):
             if not referenced_elsewhere(pkg, target, rels.path):
-                pkg.remove(target)
-                types.forget(target)
+                drop_part_tree(pkg, types, target, dropping)
     pkg.remove(rels.path)
     pkg.remove(part)
     types.forget(part)

@@ -220,6 +220,62 @@ def test_a_second_round_through_the_fast_path(tmp_path):
     assert len([n for n in names if n.startswith("xl/worksheets/sheet")]) == 3  # the stale sheet's part is gone
 
 
+def test_a_stale_review_sheet_goes_with_everything_only_it_used(tmp_path):
+    """A user drew a chart on the 审核意见 sheet of a returned copy: the next round replaces that sheet,
+    and its drawing and the chart behind the drawing go with it (parts two levels down)."""
+    from openpyxl.chart import BarChart, Reference
+    source = build_form(tmp_path / "form.xlsx")
+    first = tmp_path / "round1.xlsx"
+    write_marked_copy_fast(source, ISSUES[:2], first)
+    wb = load(first)
+    review = wb[REVIEW_SHEET]
+    chart = BarChart()
+    chart.add_data(Reference(review, min_col=1, min_row=1, max_row=3))
+    review.add_chart(chart, "H2")
+    drawn = tmp_path / "drawn.xlsx"
+    wb.save(drawn)
+    with zipfile.ZipFile(drawn) as z:
+        assert any(n.startswith("xl/charts/") for n in z.namelist())
+    second = tmp_path / "round2.xlsx"
+    write_marked_copy_fast(drawn, ISSUES[2:3], second)
+    with zipfile.ZipFile(second) as z:
+        names = z.namelist()
+        types = z.read("[Content_Types].xml").decode()
+    assert not [n for n in names if n.startswith(("xl/charts/", "xl/drawings/drawing"))], names
+    assert "/xl/charts/" not in types
+    assert load(second).sheetnames.count(REVIEW_SHEET) == 1
+
+
+def test_a_styles_part_without_fills_gets_the_reserved_ones(tmp_path):
+    """Excel reserves fills 0 and 1 (none, gray125): a fill added as the first would not show. A styles
+    part without them (openpyxl cannot even open it) gets them before perfeval's fills."""
+    source = rewrite_part(build_form(tmp_path / "form.xlsx"), tmp_path / "odd.xlsx", "xl/styles.xml",
+                          lambda d: re.sub(rb"<fills[^>]*>.*?</fills>", b"", d, flags=re.S))
+    with pytest.raises(returns.MarkedCopyError):
+        write_marked_copy_openpyxl(source, ISSUES, tmp_path / "slow.xlsx")
+    write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
+    wb = load(tmp_path / "copy.xlsx")
+    assert fill_of(wb[SHEET]["D6"]) == ERROR_COLOR and fill_of(wb[SHEET]["F14"]) == WARNING_COLOR
+    fills = sheet_xml(tmp_path / "copy.xlsx", "xl/styles.xml").find(f"{NS}fills")
+    assert [f.find(f"{NS}patternFill").get("patternType") for f in fills][:2] == ["none", "gray125"]
+
+
+def test_a_selected_chartsheet_goes_to_openpyxl(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    chartsheet = wb.create_chartsheet("图表")
+    chart = BarChart()
+    chart.add_data(Reference(wb[SHEET], min_col=4, min_row=6, max_row=8))
+    chartsheet.add_chart(chart)
+    chartsheet.sheetViews.sheetView[0].tabSelected = True
+    wb.save(tmp_path / "chartsheet.xlsx")
+    with pytest.raises(Unsupported, match="chartsheet"):
+        write_marked_copy_fast(tmp_path / "chartsheet.xlsx", ISSUES, tmp_path / "fast.xlsx")
+    write_marked_copy(tmp_path / "chartsheet.xlsx", ISSUES, tmp_path / "copy.xlsx")
+    assert load(tmp_path / "copy.xlsx").sheetnames[0] == REVIEW_SHEET
+
+
 def test_a_kept_comment_moves_below_perfevals_and_back(tmp_path):
     source = build_form(tmp_path / "form.xlsx")
     first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
