@@ -30,6 +30,11 @@ class Inbox:
 
     def relative(self, path: Path) -> str:
         """The name users see: the path below the inbox, with forward slashes."""
+        text, root = str(path), str(self.root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep and root not in ("", "."):
+            # a file found under the root (the usual case), without pathlib's parsing
+            below = text[len(root) + 1:]
+            return shown(below if os.sep == "/" else below.replace(os.sep, "/"))
         try:
             return shown(path.relative_to(self.root).as_posix())
         except ValueError:

@@ -25,27 +25,46 @@ UNKNOWN = "未注明单位"
 
 
 def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list[Project], list[UnitInfo]]:
-    """Projects with ``unit`` set, and one UnitInfo per unit in order of first appearance."""
+    """Projects with ``unit`` set, and one UnitInfo per unit in order of first appearance. Linear in the
+    number of projects: a city's batch has thousands of projects in hundreds of units."""
     named = {_sheet_name(s): s for s in sheets if _sheet_name(s)}
     by_folder: dict[PurePosixPath, UnitSheet] = {}
     for sheet in sheets:
         by_folder.setdefault(PurePosixPath(sheet.file).parent, sheet)
+    folders = [PurePosixPath(p.file).parent for p in projects]
+    nearest = [_nearest(folder, by_folder) for folder in folders]
+    implementers_by_folder: dict[PurePosixPath, Counter] = {}
+    for p, folder in zip(projects, folders):
+        if p.implementer:
+            implementers_by_folder.setdefault(folder, Counter())[p.implementer] += 1
     subfolder_common = _common_implementer_by_subfolder(projects)
+    inferred: dict[int, str] = {}  # id(sheet) -> the name of an unnamed 单位情况 sheet's unit
     assigned = []
-    for p in projects:
+    for p, sheet in zip(projects, nearest):
         if p.implementer in named:
             unit = p.implementer
-        elif (sheet := _nearest(PurePosixPath(p.file).parent, by_folder)) is not None:
-            unit = _sheet_name(sheet) or _infer_name(sheet, projects)
+        elif sheet is not None:
+            unit = _sheet_name(sheet)
+            if not unit:
+                if id(sheet) not in inferred:  # the most common 实施单位 beside the sheet
+                    common = implementers_by_folder.get(PurePosixPath(sheet.file).parent)
+                    inferred[id(sheet)] = common.most_common(1)[0][0] if common else UNKNOWN
+                unit = inferred[id(sheet)]
         else:
             top = PurePosixPath(p.file).parts[0] if len(PurePosixPath(p.file).parts) > 1 else ""
             unit = subfolder_common.get(top) or p.implementer or UNKNOWN
         assigned.append(replace(p, unit=unit))
+    members: dict[str, list[Project]] = {}
+    owners: dict[str, set[int]] = {}  # unit -> id() of the 单位情况 sheets nearest to its projects
+    for p, sheet in zip(assigned, nearest):
+        members.setdefault(p.unit, []).append(p)
+        if sheet is not None:
+            owners.setdefault(p.unit, set()).add(id(sheet))
     units = []
-    for name in dict.fromkeys(p.unit for p in assigned):
-        members = [p for p in assigned if p.unit == name]
-        sheet = named.get(name) or next((s for s in sheets if _owner(s, by_folder, members)), None)
-        info = unit_info([sheet] if sheet is not None else [], members)
+    for name, group in members.items():
+        mine = owners.get(name, set())
+        sheet = named.get(name) or next((s for s in sheets if id(s) in mine), None)
+        info = unit_info([sheet] if sheet is not None else [], group)
         units.append(replace(info, name=name))
     return assigned, units
 
@@ -55,22 +74,11 @@ def _sheet_name(sheet: UnitSheet) -> str:
     return str(item.value).strip() if item is not None and item.value not in (None, "") else ""
 
 
-def _infer_name(sheet: UnitSheet, projects: list[Project]) -> str:
-    folder = PurePosixPath(sheet.file).parent
-    implementers = Counter(p.implementer for p in projects
-                           if PurePosixPath(p.file).parent == folder and p.implementer)
-    return implementers.most_common(1)[0][0] if implementers else UNKNOWN
-
-
 def _nearest(folder: PurePosixPath, by_folder: dict[PurePosixPath, UnitSheet]) -> UnitSheet | None:
     for candidate in (folder, *folder.parents):
         if candidate in by_folder:
             return by_folder[candidate]
     return None
-
-
-def _owner(sheet: UnitSheet, by_folder: dict[PurePosixPath, UnitSheet], members: list[Project]) -> bool:
-    return any(_nearest(PurePosixPath(p.file).parent, by_folder) is sheet for p in members)
 
 
 def _common_implementer_by_subfolder(projects: list[Project]) -> dict[str, str]:
