@@ -48,8 +48,9 @@ class Inbox:
 def shown(name: str) -> str:
     """A file name as text for messages and outputs. On Linux a name that is not UTF-8 (a USB stick
     written by a Chinese Windows machine holds GBK names) comes with lone surrogates, which no workbook,
-    document or JSON file can hold: such a name is decoded as GB18030, as Windows shows it, bytes
-    that are not GB18030 escaped (``\\xb5``), so that two files never share a name. The file itself is
+    document or JSON file can hold: each such folder or file name is decoded as GB18030, as Windows shows
+    it, bytes that are not GB18030 escaped (``\\xb5``). (A GBK name and a UTF-8 name that read alike would
+    still be shown alike.) The file itself is
     still opened by its real path."""
     if name.isascii():
         return name
@@ -57,8 +58,18 @@ def shown(name: str) -> str:
         name.encode("utf-8")
         return name
     except UnicodeEncodeError:
-        raw = os.fsencode(name)
-    return raw.decode("gb18030", "backslashreplace")
+        pass
+    # folder by folder: a UTF-8 unit folder holding GBK file names keeps its own name
+    return "/".join(part if _is_utf8(part) else os.fsencode(part).decode("gb18030", "backslashreplace")
+                    for part in name.split("/"))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inbox:

@@ -520,6 +520,8 @@ class Styles:
                                      ("fills", "fill", needed("fillId", 2)),
                                      ("borders", "border", needed("borderId", 1))):
             items = self.list_of(section, item)
+            if count - len(items) > 64:  # an index far beyond the section: no program writes that
+                raise Unsupported(f"a cell format names {section} entry {count - 1} of {len(items)}")
             while len(items) < count:
                 gray = section == "fills" and len(items) == 1
                 self.add_to(section, etree.fromstring(_GRAY125 if gray else _STYLE_DEFAULTS[section]))
@@ -1479,6 +1481,8 @@ def drop_part_tree(pkg: Package, types: ContentTypes, part: str, dropping: set[s
     with its drawing and the drawing's images, a VBA project)."""
     dropping = dropping if dropping is not None else set()
     dropping.add(part)
+    if len(dropping) > 256:  # a chain of parts no workbook has; bounded before Python's recursion limit
+        raise Unsupported("too many parts hang from a dropped part")
     rels = Rels(pkg, part)
     for _, (typ, target, _) in list(rels.items.items()):
         if target is not None and target not in dropping and pkg.has(target):
@@ -1490,9 +1494,9 @@ def drop_part_tree(pkg: Package, types: ContentTypes, part: str, dropping: set[s
 
 
 def referenced_elsewhere(pkg: Package, target: str, but: str) -> bool:
-    base = posixpath.basename(target).encode()
+    base = posixpath.basename(target).lower().encode()  # part names are case-insensitive
     for name in list(pkg.infos) + list(pkg.added):
-        if name.endswith(".rels") and name != but and pkg.has(name) and base in pkg.read(name):
+        if name.endswith(".rels") and name != but and pkg.has(name) and base in pkg.read(name).lower():
             return True
     return False
 

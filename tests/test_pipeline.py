@@ -230,3 +230,11 @@ def test_file_names_that_are_not_utf8(tmp_path):
     summary = openpyxl.load_workbook(tmp_path / "out" / "绩效自评汇总.xlsx")
     texts = {c.value for ws in summary.worksheets for row in ws.iter_rows() for c in row}
     assert "开福区/项目自评表.xlsx" in texts
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes only on Linux")
+def test_a_gbk_file_name_in_a_utf8_folder_keeps_the_folder_name():
+    from perfeval.discover import shown
+    name = "甲区财政局/" + os.fsdecode("项目一".encode("gbk") + b".xlsx")
+    assert shown(name) == "甲区财政局/项目一.xlsx"
+    assert shown("甲区/" + os.fsdecode(b"\xff.xlsx")) == "甲区/\\xff.xlsx"

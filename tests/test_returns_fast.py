@@ -260,6 +260,13 @@ def test_a_styles_part_without_fills_gets_the_reserved_ones(tmp_path):
     assert [f.find(f"{NS}patternFill").get("patternType") for f in fills][:2] == ["none", "gray125"]
 
 
+def test_a_format_naming_a_far_font_is_not_padded_to_it(tmp_path):
+    source = rewrite_part(build_form(tmp_path / "form.xlsx"), tmp_path / "odd.xlsx", "xl/styles.xml",
+                          lambda d: d.replace(b'fontId="0"', b'fontId="20000000"', 1))
+    with pytest.raises(Unsupported, match="fonts"):
+        write_marked_copy_fast(source, ISSUES, tmp_path / "fast.xlsx")
+
+
 def test_a_selected_chartsheet_goes_to_openpyxl(tmp_path):
     from openpyxl.chart import BarChart, Reference
     source = build_form(tmp_path / "form.xlsx")
