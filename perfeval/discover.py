@@ -49,17 +49,10 @@ def shown(name: str) -> str:
     """A file name as text for messages and outputs. On Linux a name that is not UTF-8 (a USB stick
     written by a Chinese Windows machine holds GBK names) comes with lone surrogates, which no workbook,
     document or JSON file can hold: each such folder or file name is decoded as GB18030, as Windows shows
-    it, bytes that are not GB18030 escaped (``\\xb5``). (A GBK name and a UTF-8 name that read alike would
-    still be shown alike.) The file itself is
-    still opened by its real path."""
-    if name.isascii():
+    it, with bytes that are not GB18030 escaped (``\\xb5``); a UTF-8 folder above it keeps its name. A GBK
+    name and a UTF-8 name that read alike are shown alike. The file is still opened by its real path."""
+    if name.isascii() or _is_utf8(name):
         return name
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        pass
-    # folder by folder: a UTF-8 unit folder holding GBK file names keeps its own name
     return "/".join(part if _is_utf8(part) else os.fsencode(part).decode("gb18030", "backslashreplace")
                     for part in name.split("/"))
 

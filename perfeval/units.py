@@ -38,18 +38,17 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
         if p.implementer:
             implementers_by_folder.setdefault(folder, Counter())[p.implementer] += 1
     subfolder_common = _common_implementer_by_subfolder(projects)
-    inferred: dict[int, str] = {}  # id(sheet) -> the name of an unnamed 单位情况 sheet's unit
+    # a 单位情况 sheet without 单位名称 names the most common 实施单位 of the forms beside it
+    sheet_units = {}
+    for sheet in sheets:
+        common = implementers_by_folder.get(PurePosixPath(sheet.file).parent)
+        sheet_units[id(sheet)] = _sheet_name(sheet) or (common.most_common(1)[0][0] if common else UNKNOWN)
     assigned = []
     for p, sheet in zip(projects, nearest):
         if p.implementer in named:
             unit = p.implementer
         elif sheet is not None:
-            unit = _sheet_name(sheet)
-            if not unit:
-                if id(sheet) not in inferred:  # the most common 实施单位 beside the sheet
-                    common = implementers_by_folder.get(PurePosixPath(sheet.file).parent)
-                    inferred[id(sheet)] = common.most_common(1)[0][0] if common else UNKNOWN
-                unit = inferred[id(sheet)]
+            unit = sheet_units[id(sheet)]
         else:
             top = PurePosixPath(p.file).parts[0] if len(PurePosixPath(p.file).parts) > 1 else ""
             unit = subfolder_common.get(top) or p.implementer or UNKNOWN

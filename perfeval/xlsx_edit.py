@@ -129,15 +129,17 @@ class Unsupported(Exception):
 # ----------------------------------------------------------------------------------------------- XML
 
 def parse(data: bytes) -> etree._Element:
-    """An lxml tree of a part; DOCTYPEs (entity tricks) are refused, in any encoding, not parsed."""
-    if b"<!DOCTYPE" in data or b"<!doctype" in data or b"\0" in data[:4] and b"<!DOCTYPE" in data.replace(b"\0", b""):
+    """An lxml tree of a part; DOCTYPEs (entity tricks) are refused: seen in the bytes before parsing when
+    the part is UTF-8, in the parsed document's header whatever its encoding (entities are never
+    resolved, so a DOCTYPE costs nothing until then)."""
+    if b"<!DOCTYPE" in data or b"<!doctype" in data:
         raise Unsupported("DOCTYPE in a part")
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise Unsupported(f"XML error: {exc}") from exc
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:  # whatever the bytes looked like
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise Unsupported("DOCTYPE in a part")
     return root
 

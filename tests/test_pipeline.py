@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from perfeval import checks
 from perfeval.cli import main
+from perfeval.discover import shown
 from perfeval.template import describe_workbook
 from tests.forms import spec, write_spec
 
@@ -234,7 +235,6 @@ def test_file_names_that_are_not_utf8(tmp_path):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes only on Linux")
 def test_a_gbk_file_name_in_a_utf8_folder_keeps_the_folder_name():
-    from perfeval.discover import shown
     name = "甲区财政局/" + os.fsdecode("项目一".encode("gbk") + b".xlsx")
     assert shown(name) == "甲区财政局/项目一.xlsx"
     assert shown("甲区/" + os.fsdecode(b"\xff.xlsx")) == "甲区/\\xff.xlsx"

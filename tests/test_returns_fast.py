@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
@@ -223,7 +224,6 @@ def test_a_second_round_through_the_fast_path(tmp_path):
 def test_a_stale_review_sheet_goes_with_everything_only_it_used(tmp_path):
     """A user drew a chart on the 审核意见 sheet of a returned copy: the next round replaces that sheet,
     and its drawing and the chart behind the drawing go with it (parts two levels down)."""
-    from openpyxl.chart import BarChart, Reference
     source = build_form(tmp_path / "form.xlsx")
     first = tmp_path / "round1.xlsx"
     write_marked_copy_fast(source, ISSUES[:2], first)
@@ -268,7 +268,6 @@ def test_a_format_naming_a_far_font_is_not_padded_to_it(tmp_path):
 
 
 def test_a_selected_chartsheet_goes_to_openpyxl(tmp_path):
-    from openpyxl.chart import BarChart, Reference
     source = build_form(tmp_path / "form.xlsx")
     wb = load(source)
     chartsheet = wb.create_chartsheet("图表")
@@ -484,10 +483,7 @@ def test_a_doctype_in_a_utf16_part_is_not_copied(tmp_path):
                           utf16_with_entities)
     with pytest.raises(Unsupported, match="DOCTYPE"):
         write_marked_copy_fast(source, ISSUES, tmp_path / "fast.xlsx")
-    try:
-        write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")
-    except returns.MarkedCopyError:
-        return  # refused outright is fine too
+    write_marked_copy(source, ISSUES, tmp_path / "copy.xlsx")  # the openpyxl path writes a part of its own
     with zipfile.ZipFile(tmp_path / "copy.xlsx") as archive:
         for name in archive.namelist():
             if name.endswith((".xml", ".rels")):
