@@ -25,7 +25,7 @@ from perfeval.reader import Workbook, read_workbook
 from perfeval.rules import Rules
 from perfeval.score import score_project
 from perfeval.units import assign_units
-from perfeval.workers import map_isolated
+from perfeval.workers import map_isolated, process_alive
 
 
 
@@ -213,19 +213,9 @@ def remove_stale_staging(outdir: Path) -> None:
     for folder in outdir.glob(".perfeval-*"):
         parts = folder.name.split("-")
         pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _share(folder: Path) -> None:

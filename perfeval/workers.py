@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -37,9 +40,13 @@ def default_jobs() -> int:
 _progress = None  # in a worker: the shared per-item state array (0 waiting, 1 started, 2 finished)
 
 
-def _start_worker(headroom: int, states) -> None:
+def _start_worker(headroom: int, states, caller: int) -> None:
     global _progress
     _progress = states
+    # A worker's parent is the fork server, not the caller: when the caller is killed (SIGKILL, the
+    # OOM killer), nothing tells the idle workers, and they would wait for work forever, keeping the
+    # fork server alive with them. A watcher thread ends the worker when the caller is gone.
+    threading.Thread(target=_exit_with, args=(caller,), daemon=True, name="perfeval-caller-watch").start()
     try:
         import resource
 
@@ -49,6 +56,31 @@ def _start_worker(headroom: int, states) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, OSError, ValueError):
         pass  # no RLIMIT_AS here (Windows, macOS): the process isolation still holds
+
+
+def _exit_with(caller: int) -> None:
+    """Block until the process ``caller`` ends, then end this process."""
+    try:
+        handle = os.pidfd_open(caller)  # Linux 5.3+: readable when the process ends
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while process_alive(caller):
+            time.sleep(1.0)
+    os._exit(1)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class _Raised:
@@ -104,7 +136,7 @@ class _Pool:
     def __init__(self, jobs: int, states) -> None:
         self.states = states
         self.executor = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker,
-                                            initargs=(MEMORY_HEADROOM, states))
+                                            initargs=(MEMORY_HEADROOM, states, os.getpid()))
 
     def in_flight(self, indices) -> set[int]:
         return {i for i in indices if self.states[i] == 1}

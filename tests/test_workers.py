@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from perfeval.workers import map_isolated
 
@@ -55,3 +61,43 @@ def test_an_exception_costs_its_item_only():
         results = map_isolated(raise_on_seven, list(range(10)), jobs=jobs,
                                on_failure=lambda n, reason: reason)
         assert results == [0, 1, 2, 3, 4, 5, 6, "error", 8, 9]
+
+
+def note_pid_then_sleep(task: tuple[str, int]) -> int:
+    folder, n = task
+    with open(os.path.join(folder, f"{os.getpid()}.pid"), "w") as note:
+        note.write(str(os.getppid()))  # the fork server
+    time.sleep(0.5)
+    return n
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for an init that may not reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_caller_is_killed(tmp_path):
+    script = ("import sys; from perfeval.workers import map_isolated; from tests.test_workers import "
+              "note_pid_then_sleep as f; map_isolated(f, [(sys.argv[1], n) for n in range(200)], 2, "
+              "lambda item, reason: -1)")
+    caller = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = {int(p.stem) for p in tmp_path.glob("*.pid")}
+    servers = {int(p.read_text()) for p in tmp_path.glob("*.pid")}
+    assert len(workers) == 2 and all(running(pid) for pid in workers | servers)
+    caller.kill()  # SIGKILL: no cleanup of its own runs
+    caller.wait()
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in workers | servers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers | servers if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers and fork server outlive the caller"
