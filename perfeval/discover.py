@@ -41,7 +41,7 @@ class Inbox:
             pass
         try:  # files given one by one: the root is their resolved common folder
             return shown(path.resolve().relative_to(self.root.resolve()).as_posix())
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links (Python < 3.13)
             return shown(path.name)
 
 
@@ -93,7 +93,11 @@ def _files_under(folder: Path, skip: Path | None) -> list[Path]:
     """The files below ``folder``, sorted, without hidden files and folders, without the folder
     ``skip`` (resolved) and without following links to folders. One resolve per folder and the
     file types from the directory listing: a city's 10,000 files are listed in a fraction of a
-    second."""
+    second.
+
+    A link to a file is listed like the file (someone put a shortcut in the inbox and means the
+    workbook); a link that leads nowhere (broken, or a loop) is listed too, so that the reader
+    reports it instead of it vanishing or stopping the batch."""
     found: list[Path] = []
     folders = [folder]
     while folders:
@@ -110,9 +114,17 @@ def _files_under(folder: Path, skip: Path | None) -> list[Path]:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append(here / entry.name)
-            elif entry.is_file():
-                found.append(here / entry.name)
+            elif entry.is_symlink() or entry.is_file(follow_symlinks=False):
+                if not _links_to_folder(entry):
+                    found.append(here / entry.name)
     return sorted(found)
+
+
+def _links_to_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a loop of links
+        return False
 
 
 def _is_hidden(relative: Path) -> bool:
@@ -123,7 +135,7 @@ def _is_within(file: Path, folder: Path) -> bool:
     try:
         file.resolve().relative_to(folder.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links (Python < 3.13)
         return False
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import errno
 import io
 import posixpath
 import re
@@ -38,6 +39,9 @@ from perfeval import checks
 from perfeval.model import Issue
 
 MAX_FILE = 100 * 1024 * 1024  # bytes on disk
+OS_REASONS = {errno.ENOENT: "文件不存在，可能已被移走或删除", errno.EACCES: "没有读取权限",
+              errno.EPERM: "没有读取权限", errno.EISDIR: "这是一个文件夹", errno.EIO: "磁盘读取出错",
+              errno.EBUSY: "文件被占用", errno.ELOOP: "链接绕成了圈", errno.ENAMETOOLONG: "文件名过长"}
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes of XML a workbook may inflate to
 MAX_RATIO = 200  # compression ratio of one member beyond which a large member is a bomb
 MAX_MEMBERS = 10_000
@@ -295,7 +299,11 @@ def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
                                  "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
         return path.read_bytes(), None
     except OSError as exc:
-        return b"", ("F001", f"文件无法读取（{exc.strerror or exc}），请检查文件是否被占用或权限不足")
+        if path.is_symlink():
+            return b"", ("F001", "文件是一个链接（快捷方式），但它指向的文件不存在或链接绕成了圈；"
+                                 "请把工作簿本身放入收件箱")
+        reason = OS_REASONS.get(exc.errno, "系统错误")
+        return b"", ("F001", f"文件无法读取（{reason}，错误号 {exc.errno}），请检查文件是否存在、被占用或权限不足")
 
 
 def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[object]], list] | None:

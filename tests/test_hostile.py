@@ -8,6 +8,7 @@ reject them before calamine is ever called, and a regression fails the test inst
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import time
@@ -209,6 +210,39 @@ def test_empty_and_vanished_files(tmp_path):
     (tmp_path / "空.xlsx").write_bytes(b"")
     assert "0 字节" in only_issue(read(tmp_path / "空.xlsx")[0]).message
     assert only_issue(read(tmp_path / "不存在.xlsx")[0]).code == "F001"
+
+
+def test_links_that_lead_nowhere_are_reported_and_the_batch_goes_on(tmp_path):
+    """A link to itself, a loop of two links and a broken link: each is a file issue, a link to a
+    form is read like the form, and links to folders are not followed (no endless walk)."""
+    form_xlsx(tmp_path / "好.xlsx")
+    (tmp_path / "自指.xlsx").symlink_to("自指.xlsx")
+    (tmp_path / "甲.xls").symlink_to("乙.xls")
+    (tmp_path / "乙.xls").symlink_to("甲.xls")
+    (tmp_path / "断.xlsx").symlink_to("不存在.xlsx")
+    (tmp_path / "快捷方式.xlsx").symlink_to("好.xlsx")
+    (tmp_path / "子").mkdir()
+    (tmp_path / "子" / "回到上级").symlink_to("..")
+    batch = evaluate([tmp_path], load_rules(), year=2021)
+    by_file = {}
+    for issue in batch.issues:
+        by_file.setdefault(issue.file, []).append(issue)
+    for name in ("自指.xlsx", "甲.xls", "乙.xls", "断.xlsx"):
+        [issue] = by_file[name]
+        assert issue.code == "F001" and "链接" in issue.message and "请把工作簿本身放入收件箱" in issue.message
+    assert sorted(r.project.file for r in batch.results) == ["好.xlsx", "快捷方式.xlsx"]
+
+
+def test_unreadable_file_is_named_in_chinese(tmp_path):
+    path = form_xlsx(tmp_path / "锁.xlsx")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: the file stays readable")
+        issue = only_issue(read(path)[0])
+        assert issue.code == "F001" and "没有读取权限" in issue.message
+    finally:
+        path.chmod(0o644)
 
 
 def test_workbook_saved_under_the_other_extension_is_read_by_content(tmp_path):
