@@ -331,8 +331,8 @@ def test_output_folder_inside_the_inbox_and_links_are_left_out(tmp_path):
     (tmp_path / "单位").mkdir()
     write_book(tmp_path / "单位" / "b.xlsx", [sheet])
     (tmp_path / "单位的链接").symlink_to(tmp_path / "单位", target_is_directory=True)  # not followed
-    (tmp_path / "失效链接.xlsx").symlink_to(tmp_path / "不存在.xlsx")  # no file behind it
+    (tmp_path / "失效链接.xlsx").symlink_to(tmp_path / "不存在.xlsx")  # listed: the reader says it leads nowhere
     inbox = find_workbooks([tmp_path], exclude=tmp_path / "output")
-    assert [inbox.relative(p) for p in inbox.workbooks] == ["a.xlsx", "单位/b.xlsx"]
+    assert [inbox.relative(p) for p in inbox.workbooks] == ["a.xlsx", "单位/b.xlsx", "失效链接.xlsx"]
     assert find_workbooks([tmp_path / "output" / "退回修改" / "a_审核意见.xlsx"], exclude=tmp_path / "output").workbooks == ()
     assert "output/退回修改/a_审核意见.xlsx" in [inbox.relative(p) for p in find_workbooks([tmp_path]).workbooks]
