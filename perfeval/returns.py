@@ -48,6 +48,7 @@ from perfeval.model import ERROR, INFO, LEVELS, WARNING, Issue
 
 REVIEW_SHEET = "审核意见"
 AUTHOR = "perfeval"
+REVIEW_LINE = re.compile(f"[A-Za-z0-9]+（(?:{'|'.join(LEVELS)})）：")  # the first line of make_comment
 NAME_SUFFIX = "_审核意见.xlsx"
 HEADERS = ("序号", "工作表", "单元格", "规则编号", "级别", "问题说明")
 COLUMN_WIDTHS = (6, 20, 12, 10, 8, 80)
@@ -324,12 +325,18 @@ def clear_old_marks(ws: Worksheet, fills: bool) -> None:
     """
     for cell in list(ws._cells.values()):
         comment = cell.comment
-        if comment is not None and comment.author == AUTHOR:
+        if comment is not None and is_review_comment(comment.author, comment.text):
             _, mark, old = comment.text.partition(OLD_COMMENT_MARK + "\n")
             cell.comment = Comment(old, "", comment.height, comment.width) if mark and old else None
         if fills and cell.has_style and cell.fill.fill_type == "solid" \
                 and cell.fill.fgColor.rgb in (ERROR_COLOR, WARNING_COLOR):
             cell.fill = NO_FILL
+
+
+def is_review_comment(author: str | None, text: str | None) -> bool:
+    """A comment of an earlier review round: perfeval's, opening with "规则编号（级别）：". The blank
+    forms' own guidance comments have the same author (``perfeval template`` wrote them) and stay."""
+    return author == AUTHOR and REVIEW_LINE.match(text or "") is not None
 
 
 def unique_issues(issues: Iterable[Issue]) -> list[Issue]:

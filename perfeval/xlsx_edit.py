@@ -1405,7 +1405,7 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
             sheet_notes = notes_of(sheet)
             for rc in list(sheet_notes.by_ref):
                 author, text = sheet_notes.text(rc)
-                if author == R.AUTHOR:
+                if R.is_review_comment(author, text):
                     _, mark, old = text.partition(R.OLD_COMMENT_MARK + "\n")
                     if mark and old:
                         sheet_notes.put(rc, old, "", None, None)

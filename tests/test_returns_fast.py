@@ -293,6 +293,26 @@ def test_a_kept_comment_moves_below_perfevals_and_back(tmp_path):
     assert note.text == "金额单位为万元，保留两位小数" and note.author != AUTHOR
 
 
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_the_forms_own_guidance_comments_stay_through_review_rounds(tmp_path, writer):
+    """``perfeval template`` writes its guidance comments as "perfeval" too; only review comments go."""
+    source = sorted((Path(__file__).parent.parent / "examples" / "seed-2021").glob("01_*.xlsx"))[0]
+    guidance = {c.coordinate: c.comment.text for row in load(source)[SHEET].iter_rows() for c in row if c.comment}
+    assert {"A5", "E13", "I13"} <= guidance.keys()
+    first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
+    writer(source, [Issue("B001", ERROR, "执行数有误", FILE, SHEET, "E13")], first)
+    ws = load(first)[SHEET]
+    kept = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert kept.keys() == guidance.keys()
+    assert kept["E13"].startswith("B001（错误）：执行数有误") and kept["E13"].endswith(guidance["E13"].strip())
+    assert all(kept[ref] == text for ref, text in guidance.items() if ref != "E13")
+    writer(first, [Issue("B002", WARNING, "别处", FILE, SHEET, "F13")], second)
+    ws = load(second)[SHEET]
+    kept = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert kept.keys() == guidance.keys() and kept["E13"] == guidance["E13"].strip()
+    assert kept["F13"].startswith("B002（警告）：别处")
+
+
 def sheet_xml(path: Path, part: str) -> etree._Element:
     with zipfile.ZipFile(path) as z:
         return etree.fromstring(z.read(part))
