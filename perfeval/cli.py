@@ -175,6 +175,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
             sys.exit(EXIT_NOTHING)
         gc.enable()  # the writers build and drop cyclic structures (documents, workbooks)
         outputs = pipeline.write_outputs(batch, outdir, jobs, progress)
+        batch = outputs.batch
     elapsed = time.perf_counter() - started
     if as_json:
         click.echo(json.dumps({"totals": totals(batch), "outputs": {

@@ -38,6 +38,7 @@ class Outputs:
     reports: tuple[Path, ...]  # 绩效自评报告.docx, or one <单位名称>绩效自评报告.docx per unit
     result: Path
     returns: tuple[Path, ...]
+    batch: Batch  # the batch as written: with an F008 for every marked copy that could not be made
 
 
 def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: Path | None = None,
@@ -165,7 +166,8 @@ def run(inbox: Path, outdir: Path, rules: Rules, year: int | None = None, now: d
         jobs: int = 0, progress: Progress | None = None) -> tuple[Batch, Outputs]:
     """The whole batch: evaluate the inbox, then write every output into ``outdir``."""
     batch = evaluate([inbox], rules, year, exclude=outdir, now=now, jobs=jobs, progress=progress)
-    return batch, write_outputs(batch, outdir, jobs, progress)
+    outputs = write_outputs(batch, outdir, jobs, progress)
+    return outputs.batch, outputs
 
 
 def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress | None = None) -> Outputs:
@@ -182,7 +184,8 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
         # the copies first: their worker processes are gone before the writers below take memory
         returns_dir = staging / RETURNS_DIR
         returns_dir.mkdir()
-        returned = write_returns(batch, returns_dir, jobs, progress)
+        returned, failed = write_returns(batch, returns_dir, jobs, progress)
+        batch = with_issues(batch, failed)
         write_summary(batch, staging / SUMMARY_NAME)
         reports = report_names(batch)
         parts = batch.by_unit(list(reports)) if batch.multi_unit else {}
@@ -200,7 +203,7 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Outputs(outdir, outdir / SUMMARY_NAME, tuple(outdir / n for n in reports.values()),
-                   outdir / RESULT_NAME, tuple(final_returns / n for n in returned))
+                   outdir / RESULT_NAME, tuple(final_returns / n for n in returned), batch)
 
 
 def report_names(batch: Batch) -> dict[str, str]:
@@ -226,14 +229,16 @@ def _share(folder: Path) -> None:
         os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
 
 
-def write_returns(batch: Batch, folder: Path, jobs: int = 0, progress: Progress | None = None) -> list[str]:
-    """A marked-up copy of every readable input with 错误 or 警告; names made unique."""
+def write_returns(batch: Batch, folder: Path, jobs: int = 0,
+                  progress: Progress | None = None) -> tuple[list[str], list[Issue]]:
+    """A marked-up copy of every readable input with 错误 or 警告, names made unique; and an F008
+    for every copy that could not be made (nothing goes missing without a word)."""
     from perfeval.returns import returned_name
 
     by_file: dict[str, list[Issue]] = {}
     for issue in batch.issues:
         by_file.setdefault(issue.file, []).append(issue)
-    tasks, names = [], set()
+    tasks, names, files = [], set(), []
     for record in batch.files:
         issues = by_file.get(record.name, [])
         if record.status == "无法读取" or not any(i.level in (ERROR, WARNING) for i in issues):
@@ -243,21 +248,45 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0, progress: Progress 
         while name in names:
             name, n = f"{stem}({n}).xlsx", n + 1
         names.add(name)
-        tasks.append((record.path, tuple(issues), folder / name))
+        tasks.append((record.path, tuple(issues), folder / name, record.sha256))
+        files.append(record.name)
     if progress:
         progress.start("退回修改", len(tasks))
-    done = map_isolated(copy_task, tasks, jobs, lambda task, reason: "", progress.advance if progress else None)
-    return [name for name in done if name]
+    done = map_isolated(copy_task, tasks, jobs, copy_failed, progress.advance if progress else None)
+    failed = [checks.issue("F008", f"未生成退回修改副本：{reason}。请按汇总表“审核问题”中该文件的问题直接修改原文件",
+                           file=file) for file, (name, reason) in zip(files, done) if not name]
+    return [name for name, _ in done if name], failed
 
 
-def copy_task(task: tuple[Path, tuple[Issue, ...], Path]) -> str:
-    """One marked-up copy, in a worker; the copy's name, or "" when the source could not be copied
-    (the file's own issues already say why)."""
+def copy_task(task: tuple[Path, tuple[Issue, ...], Path, str]) -> tuple[str, str]:
+    """One marked-up copy, in a worker: (the copy's name, "") or ("", why it could not be made)."""
     from perfeval.returns import MarkedCopyError, write_marked_copy
 
-    source, issues, dest = task
+    source, issues, dest, sha256 = task
     try:
-        write_marked_copy(source, issues, dest)
-    except MarkedCopyError:
-        return ""
-    return dest.name
+        write_marked_copy(source, issues, dest, sha256)
+    except MarkedCopyError as exc:
+        return "", str(exc)
+    return dest.name, ""
+
+
+def copy_failed(task, reason: str) -> tuple[str, str]:
+    return "", {"timeout": "生成副本超时", "crash": "生成副本时程序异常退出（内存不足或文件异常）"}.get(
+        reason, "生成副本时发生程序错误（请将此文件反馈给 perfeval 维护人员）")
+
+
+def with_issues(batch: Batch, extra: list[Issue]) -> Batch:
+    """The batch with ``extra`` file issues, each after the last issue of its file."""
+    if not extra:
+        return batch
+    pending: dict[str, list[Issue]] = {}
+    for issue in extra:
+        pending.setdefault(issue.file, []).append(issue)
+    merged: list[Issue] = []
+    issues = batch.issues
+    for n, issue in enumerate(issues):
+        merged.append(issue)
+        if issue.file in pending and (n + 1 == len(issues) or issues[n + 1].file != issue.file):
+            merged.extend(pending.pop(issue.file))
+    merged.extend(i for rest in pending.values() for i in rest)
+    return replace(batch, issues=tuple(merged))

@@ -15,6 +15,8 @@ macros). .xls/.ods/.xlsb cannot be read by openpyxl: their sheets are rebuilt fr
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import os
 import re
@@ -117,7 +119,7 @@ def strip_spreadsheet_suffix(name: str) -> str:
     return name[: -len(suffix)] if suffix.lower() in SPREADSHEET_SUFFIXES else name
 
 
-def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path) -> None:
+def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256: str = "") -> None:
     """Write to ``dest`` a copy of the workbook ``source`` marked with ``issues``.
 
     Every issue's cell is filled (red 错误, amber 警告; 提示 is listed but not filled) and carries a
@@ -125,26 +127,34 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path) -> None
     comment sits on the top-left cell of its range). A FIRST sheet 审核意见 lists every issue with
     序号, 工作表, 单元格, 规则编号, 级别, 问题说明 and a link to the cell; issues without a sheet or cell
     are listed without a link. Sheet protection is removed so staff can edit the copy. The copy is
-    always .xlsx (macros are dropped). ``source`` is opened for reading only; ``dest`` is written to a
-    temporary name and renamed. Raises ``MarkedCopyError`` when the source cannot be read.
+    always .xlsx (macros are dropped). ``source`` is read once, for reading only; with ``sha256`` (of
+    the bytes the issues were found in) a file changed since is not copied. ``dest`` is written to a
+    temporary name and renamed. Raises ``MarkedCopyError`` (a Chinese reason without local paths)
+    when the source cannot be read or copied.
     """
     source, dest = Path(source), Path(dest)
     if dest.exists() and os.path.samefile(source, dest):
-        raise MarkedCopyError(f"审核意见副本不能覆盖源文件：{source}")
+        raise MarkedCopyError("审核意见副本不能覆盖源文件")
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise MarkedCopyError(f"无法读取源文件（错误号 {exc.errno}）") from exc
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        raise MarkedCopyError("文件在审核期间被修改或替换，副本若按新文件生成将与审核结果不符")
     if FAST_PATH and source.suffix.lower() in OPENPYXL_SUFFIXES:
         from perfeval.xlsx_edit import Unsupported, write_marked_copy_fast
 
         try:
-            write_marked_copy_fast(source, issues, dest)
+            write_marked_copy_fast(source, issues, dest, data)
             return
         except Unsupported:
             pass  # odd package, unreadable source: the openpyxl path copies it or says why it cannot
-    write_marked_copy_openpyxl(source, issues, dest)
+    write_marked_copy_openpyxl(source, issues, dest, data)
 
 
-def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path) -> None:
+def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path, data: bytes | None = None) -> None:
     """``write_marked_copy`` through openpyxl: any format, slower (the whole workbook is loaded and saved)."""
-    wb, aliases = open_copy(source)
+    wb, aliases = open_copy(source, data)
     stale = REVIEW_SHEET in wb.sheetnames
     if stale:
         del wb[REVIEW_SHEET]
@@ -161,14 +171,15 @@ def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path
     save_atomically(wb, dest)
 
 
-def open_copy(source: Path) -> tuple[Workbook, dict[str, str]]:
-    """The source as an in-memory openpyxl workbook, read through a read-only file object.
+def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[str, str]]:
+    """The source (its ``data`` when given) as an in-memory openpyxl workbook, read through a
+    read-only file object.
 
     Also returns the renamed sheets of a rebuilt workbook (original name -> title in the copy).
     """
     try:
         if source.suffix.lower() in OPENPYXL_SUFFIXES:
-            with open(source, "rb") as fh, warnings.catch_warnings():
+            with _opened(source, data) as fh, warnings.catch_warnings():
                 # openpyxl warns about every part it drops (x14 data validation, slicers, ...): the copy
                 # is a working copy for staff, the warnings would only flood the batch's output.
                 warnings.simplefilter("ignore", UserWarning)
@@ -176,9 +187,13 @@ def open_copy(source: Path) -> tuple[Workbook, dict[str, str]]:
                     wb = load_workbook(fh)
             wb.template = False  # an .xltx/.xltm source is still saved as a plain .xlsx
             return wb, {}
-        return rebuild_workbook(source)
+        return rebuild_workbook(source, data)
     except Exception as exc:  # openpyxl, zipfile and python-calamine each raise their own types
-        raise MarkedCopyError(f"无法读取源文件，未生成审核意见副本：{source.name}（{exc}）") from exc
+        raise MarkedCopyError(f"无法读取源文件（openpyxl 不能打开它：{type(exc).__name__}）") from exc
+
+
+def _opened(source: Path, data: bytes | None):
+    return io.BytesIO(data) if data is not None else open(source, "rb")
 
 
 # openpyxl 3.1 spends most of a form's load time in MergedCellRange.format(): for every edge cell of every
@@ -244,7 +259,7 @@ def merged_cell_at(ws: Worksheet, coord: tuple[int, int]) -> Cell | MergedCell:
     return cell
 
 
-def rebuild_workbook(source: Path) -> tuple[Workbook, dict[str, str]]:
+def rebuild_workbook(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[str, str]]:
     """An openpyxl workbook with the values and merged ranges of an .xls/.ods/.xlsb file.
 
     python-calamine gives values (cached values for formulas) and, for .xls, merged ranges; styles,
@@ -256,7 +271,7 @@ def rebuild_workbook(source: Path) -> tuple[Workbook, dict[str, str]]:
     wb = Workbook()
     wb.remove(wb.active)
     aliases: dict[str, str] = {}
-    with open(source, "rb") as fh:
+    with _opened(source, data) as fh:
         cwb = CalamineWorkbook.from_filelike(fh)
     try:
         for meta in cwb.sheets_metadata:

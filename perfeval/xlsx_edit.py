@@ -1276,16 +1276,18 @@ def review_sheet_xml(styles: Styles, located: Sequence[tuple[Issue, Spot | None]
 
 # -------------------------------------------------------------------------------------------- driver
 
-def write_marked_copy_fast(source: Path, issues: Sequence[Issue], dest: Path) -> None:
-    """Write the marked copy of an .xlsx/.xlsm/.xltx/.xltm ``source`` by editing its package.
+def write_marked_copy_fast(source: Path, issues: Sequence[Issue], dest: Path, data: bytes | None = None) -> None:
+    """Write the marked copy of an .xlsx/.xlsm/.xltx/.xltm ``source`` (its ``data`` when given) by
+    editing its package.
 
     Raises ``Unsupported`` (before ``dest`` is created) when the package needs the openpyxl path.
     """
     source = Path(source)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:  # the openpyxl path reports it as MarkedCopyError
-        raise Unsupported(f"cannot read {source}: {exc}") from exc
+    if data is None:
+        try:
+            data = source.read_bytes()
+        except OSError as exc:  # the openpyxl path reports it as MarkedCopyError
+            raise Unsupported(f"cannot read {source}: {exc}") from exc
     pkg = Package(data)
     try:
         edit_package(pkg, source, issues)

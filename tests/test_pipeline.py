@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,3 +239,50 @@ def test_a_gbk_file_name_in_a_utf8_folder_keeps_the_folder_name():
     name = "甲区财政局/" + os.fsdecode("项目一".encode("gbk") + b".xlsx")
     assert shown(name) == "甲区财政局/项目一.xlsx"
     assert shown("甲区/" + os.fsdecode(b"\xff.xlsx")) == "甲区/\\xff.xlsx"
+
+
+def test_a_file_changed_after_checking_gets_no_copy_but_an_f008(tmp_path):
+    """The copy is made from the bytes that were checked, or not at all: a form replaced between
+    reading and writing is named in every output, and the run exits 1."""
+    from perfeval.pipeline import evaluate, write_outputs
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    batch = evaluate([inbox], load_rules(), jobs=1)
+    changed = sorted(inbox.glob("0*.xlsx"))[0]
+    changed.write_bytes(sorted(inbox.glob("0*.xlsx"))[1].read_bytes())
+    outputs = write_outputs(batch, tmp_path / "out", jobs=1)
+    [f008] = [i for i in outputs.batch.issues if i.code == "F008"]
+    assert f008.file == changed.name and "审核期间被修改" in f008.message and f008.level == "警告"
+    assert changed.stem not in {p.name for p in outputs.returns} and len(outputs.returns) >= 1
+    result = json.loads(outputs.result.read_text(encoding="utf-8"))
+    assert [i["file"] for i in result["issues"] if i["code"] == "F008"] == [changed.name]
+    listed = openpyxl.load_workbook(outputs.summary)["审核问题"]
+    assert any(row[0] is not None and "F008" in row for row in listed.iter_rows(values_only=True))
+
+
+def test_a_copy_openpyxl_cannot_open_is_reported_not_dropped(tmp_path, monkeypatch):
+    """calamine reads the form, openpyxl refuses its docProps date: no copy, an F008 that says so."""
+    import zipfile
+
+    from perfeval import returns
+    from perfeval.pipeline import run
+    from perfeval.rules import load_rules
+
+    monkeypatch.setattr(returns, "FAST_PATH", False)  # the openpyxl path the fast path falls back to
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    source = sorted(SEED.glob("0*.xlsx"))[0]
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(inbox / "日期.xlsx", "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:created[^>]*>)[^<]*", rb"\g<1>2021/01/01 10:00", data)
+            new.writestr(info.filename, data)
+    batch, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=0)  # in this process: FAST_PATH holds
+    assert outputs.returns == () and [i.code for i in batch.issues].count("F008") == 1
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    [f008] = [i for i in data["issues"] if i["code"] == "F008"]
+    assert f008["file"] == "日期.xlsx" and "openpyxl 不能打开它" in f008["message"]
+    assert not list((tmp_path / "out" / "退回修改").glob("*.xlsx"))
