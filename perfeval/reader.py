@@ -392,9 +392,14 @@ def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, s
         members = _zip_directory(data)
         _check_sizes(members)
         if "xl/workbook.xml" in members or "xl/workbook.bin" in members:
-            return _check_ooxml(data, members)
+            checked: set[str] = set()
+            found = _check_ooxml(data, members, checked)  # the sheets first: their messages name the sheet
+            _check_prologues(data, members, checked)
+            return found
         if "content.xml" in members:
-            return _check_ods(data, members), {}
+            _check_ods(data, members)
+            _check_prologues(data, members, {n for n in members if n.endswith(".xml")})
+            return None, {}
         return ("F001", _zip_but_no_workbook(members, suffix)), {}
     except _Reject as reject:
         return reject.problem, {}
@@ -508,6 +513,30 @@ def _check_prologue(name: str, xml: bytes) -> None:
 
 
 _PROLOGUE = 4096
+_SHORT_HEAD = 512  # Excel's parts open with the XML declaration and the root tag within 100 bytes
+_ROOT_START = re.compile(rb"<[^?!]")  # the first tag that is neither a declaration nor a comment
+
+
+def _check_prologues(data: bytes, members: dict[str, _Member], checked: set[str]) -> None:
+    """No member may declare a DOCTYPE, whichever parser (or a marked copy, which keeps untouched
+    parts byte for byte) meets it: docProps, [Content_Types].xml, relationships, comments, VML,
+    customXml as much as the sheets. A DOCTYPE can only stand before the root element, so the head of
+    each member is enough; a head that is all prologue (padded with comments) is read whole. Images
+    (an SVG may carry its DTD) and binary parts are nobody's XML here and are left alone; so are the
+    parts already ``checked`` on the way to the cells."""
+    for member in members.values():
+        if member.usize == 0 or member.name in checked or not member.name.lower().endswith(_XML_SUFFIXES):
+            continue
+        head = _inflate(data, member, head=_SHORT_HEAD)
+        if b"\0" in head[:4]:  # UTF-16: _check_prologue reads it without the NULs
+            head = head.replace(b"\0", b"")
+        root = _ROOT_START.search(head)
+        if root is None and len(head) >= _SHORT_HEAD - 8:  # all prologue so far: read on
+            head = _inflate(data, member)
+        _check_prologue(member.name, head[:root.start()] if root is not None else head)
+
+
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
 _FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml")
 # a start tag, reading quoted attribute values whole (they may hold ">")
 _ATTRIBUTES = rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>"""
@@ -515,7 +544,10 @@ _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship(?=[\s/>])" + _ATTRIBUTES)
 _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
 
-def _check_ooxml(data: bytes, members: dict[str, _Member]) -> tuple[Problem | None, dict[str, set[str]]]:
+def _check_ooxml(data: bytes, members: dict[str, _Member],
+                 checked: set[str]) -> tuple[Problem | None, dict[str, set[str]]]:
+    """The parts calamine parses: no DOCTYPE, a bounded extent (the relationships, read whole, are
+    added to ``checked``)."""
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = _inflate(data, members[rels_name]) if rels_name in members else b""
     _check_prologue(rels_name, rels)
@@ -529,6 +561,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member]) -> tuple[Problem | No
         (others if b"sharedStrings" in tag or b"/styles" in tag else sheets).append(member)
     # calamine finds sheets through the relationships; look at anything stored as a sheet too
     sheets += [n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in sheets]
+    checked.add(rels_name)  # read whole; the others' heads are checked again, past any padding
     for name in others:
         # a DOCTYPE can only open a document; calamine never expands entities anyway, so the head
         # of the shared strings and styles is enough to name the attack clearly

@@ -476,6 +476,28 @@ def test_entities_are_refused_and_never_resolved(tmp_path, part, laughs):
     assert SECRET not in repr(book) and SECRET not in repr(batch)
 
 
+@pytest.mark.parametrize("part", ["docProps/core.xml", "[Content_Types].xml", "_rels/.rels", "customXml/item1.xml", "xl/styles.xml",
+                                  "xl/drawings/vmlDrawing1.vml"])
+@pytest.mark.parametrize("padding", [0, 20_000], ids=["plain", "behind-a-long-comment"])
+def test_entities_in_parts_no_reader_parses_are_refused_too(tmp_path, part, padding):
+    """A marked copy keeps untouched parts byte for byte: a DOCTYPE anywhere in the package would
+    travel on to the unit's staff. Only images are exempt (an SVG may carry its DTD)."""
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    xml = members.get(part, b'<?xml version="1.0"?><r/>')
+    comment = b"<!--" + b"x" * padding + b"-->" if padding else b""
+    members[part] = _inject(xml, comment + _doctype(tmp_path / "secret.txt", False), b"", b"")
+    issue = only_issue(read(write_members(tmp_path / "实体.xlsx", members))[0])
+    assert issue.code == "F001" and "DOCTYPE" in issue.message and part in issue.message, issue.message
+
+
+def test_an_svg_image_with_its_dtd_is_no_reason_to_reject(tmp_path):
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    members["xl/media/image1.svg"] = (b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+                                      b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>')
+    book, _ = read(write_members(tmp_path / "图.xlsx", members))
+    assert book.readable and book.forms and not [i for i in book.issues if i.code == "F001"]
+
+
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/_rels/workbook.xml.rels"])
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
 def test_entities_in_a_utf16_part_are_refused_too(tmp_path, part, encoding):
