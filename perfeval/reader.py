@@ -438,10 +438,11 @@ def _zip_directory(data: bytes) -> dict[str, _Member]:
         if signature != b"PK\x01\x02":
             raise _Reject("F001", _CORRUPT)
         name = data[pos + 46:pos + 46 + nlen].decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        if name in members:
+        key = _member_key(name)
+        if key in members:
             # Excel never writes two members of one name; which one a parser reads is its choice
             raise _Reject("F001", f"文件中的 {name} 出现两次，文件结构异常，无法安全读取；" + _RESAVE)
-        members[name] = _Member(name, flags, method, csize, usize, local)
+        members[key] = _Member(name, flags, method, csize, usize, local)
         pos += 46 + nlen + xlen + clen
         if len(members) > MAX_MEMBERS:
             raise _Reject("F007", f"文件包含超过 {MAX_MEMBERS} 个压缩成员，不是正常的工作簿，已拒绝读取")
@@ -458,8 +459,20 @@ def _zip64_directory(data: bytes) -> dict[str, _Member]:
         raise _Reject("F001", _CORRUPT) from None
     if len(infos) > MAX_MEMBERS:
         raise _Reject("F007", f"文件包含超过 {MAX_MEMBERS} 个压缩成员，不是正常的工作簿，已拒绝读取")
-    return {i.filename: _Member(i.filename, i.flag_bits, i.compress_type, i.compress_size, i.file_size,
-                                i.header_offset) for i in infos}
+    members = {_member_key(i.filename): _Member(i.filename, i.flag_bits, i.compress_type, i.compress_size,
+                                                i.file_size, i.header_offset) for i in infos}
+    if len(members) < len(infos):
+        raise _Reject("F001", "文件中有压缩成员出现两次，文件结构异常，无法安全读取；" + _RESAVE)
+    return members
+
+
+def _member_key(name: str) -> str:
+    """A member's name as the precheck looks it up: the readers find ``XL\\Worksheets\\Sheet1.xml``
+    for ``xl/worksheets/sheet1.xml`` too, so the check must not miss it."""
+    key = name.lower()
+    if "\\" in key or "/." in key or key.startswith(("/", ".")):
+        key = posixpath.normpath(key.replace("\\", "/")).lstrip("/")
+    return key
 
 
 def _check_sizes(members: dict[str, _Member]) -> None:
@@ -524,8 +537,8 @@ def _check_prologues(data: bytes, members: dict[str, _Member], checked: set[str]
     each member is enough; a head that is all prologue (padded with comments) is read whole. Images
     (an SVG may carry its DTD) and binary parts are nobody's XML here and are left alone; so are the
     parts already ``checked`` on the way to the cells."""
-    for member in members.values():
-        if member.usize == 0 or member.name in checked or not member.name.lower().endswith(_XML_SUFFIXES):
+    for key, member in members.items():
+        if member.usize == 0 or key in checked or not key.endswith(_XML_SUFFIXES):
             continue
         head = _inflate(data, member, head=_SHORT_HEAD)
         if b"\0" in head[:4]:  # UTF-16: _check_prologue reads it without the NULs
@@ -537,7 +550,8 @@ def _check_prologues(data: bytes, members: dict[str, _Member], checked: set[str]
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
-_FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml")
+# member keys are lower case (see _member_key)
+_FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedstrings.xml", "xl/styles.xml")
 # a start tag, reading quoted attribute values whole (they may hold ">")
 _ATTRIBUTES = rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>"""
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship(?=[\s/>])" + _ATTRIBUTES)
@@ -550,7 +564,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     added to ``checked``)."""
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = _inflate(data, members[rels_name]) if rels_name in members else b""
-    _check_prologue(rels_name, rels)
+    _check_prologue(members[rels_name].name if rels else rels_name, rels)
     sheets: list[str] = []
     others = [n for n in _FIXED_PARTS[:1] + _FIXED_PARTS[2:] if n in members]
     for tag in _RELATIONSHIP.findall(rels):
@@ -566,25 +580,26 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         # a DOCTYPE can only open a document; calamine never expands entities anyway, so the head
         # of the shared strings and styles is enough to name the attack clearly
         head = _inflate(data, members[name], head=_PROLOGUE)
-        _check_prologue(name, head)
+        _check_prologue(members[name].name, head)
         _check_string_count(name, head, members[name], data)
     cells = 0
     uncached: dict[str, set[str]] = {}
     for name in sheets:
         xml = _inflate(data, members[name])
+        stored = members[name].name  # as the zip spells it, for messages
         try:
-            _check_prologue(name, xml[:_PROLOGUE])
+            _check_prologue(stored, xml[:_PROLOGUE])
             if name.endswith(".bin"):
                 continue  # .xlsb: binary records, bounded after loading (``_load_sheet``)
-            cells += _check_extent(name, xml, MAX_CELLS - cells)
+            cells += _check_extent(stored, xml, MAX_CELLS - cells)
         except _Reject as reject:
             # name the sheet as users see it, not by its place in the zip
             shown = _sheet_names(_workbook_xml(data, members), rels).get(name)
             if shown is None:
                 raise
             code, message = reject.problem
-            raise _Reject(code, message.replace(f"工作表 {name} ", f"工作表“{shown}”")
-                                       .replace(f"文件中的 {name} ", f"工作表“{shown}”")) from None
+            raise _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
+                                       .replace(f"文件中的 {stored} ", f"工作表“{shown}”")) from None
         found = _uncached_cells(xml)
         if found:
             uncached[name] = found
@@ -605,27 +620,31 @@ _UNIQUE_COUNT = re.compile(rb'(?:^|\s)uniqueCount\s*=\s*["\']\s*([0-9]+)')
 def _check_string_count(name: str, head: bytes, member: _Member, data: bytes) -> None:
     """calamine reserves room for the shared-string table's declared uniqueCount up front: a false
     count of a few billion aborts the process. A real table holds at most one string per 8 bytes."""
-    if not name.endswith("sharedStrings.xml") and b"sst" not in head:
+    if not name.endswith("sharedstrings.xml") and b"sst" not in head:
         return
     root = _SST.search(head)
     if root is None and len(head) >= _PROLOGUE:  # the root pushed back by padding: read it all
         root = _SST.search(_inflate(data, member))
     found = _UNIQUE_COUNT.search(root.group(1)) if root is not None else None
     if found is not None and int(found.group(1)) > max(MAX_CELLS, member.usize // 8):
-        raise _Reject("F007", f"文件中的 {name} 声明了 {int(found.group(1)):,} 个字符串，与其内容不符、超过读取上限，"
+        raise _Reject("F007", f"文件中的 {member.name} 声明了 {int(found.group(1)):,} 个字符串，与其内容不符、超过读取上限，"
                               "可能是恶意构造的文件，已拒绝读取；请在 Excel 中打开后另存再提交")
 
 
 def _resolve(target: bytes) -> str:
-    text = html.unescape(target.decode("utf-8", "replace"))
+    """A relationship's target as a member key (see ``_member_key``)."""
+    text = html.unescape(target.decode("utf-8", "replace")).replace("\\", "/").lower()
     if text.startswith("/"):
         return posixpath.normpath(text.lstrip("/"))
     return posixpath.normpath(posixpath.join("xl", text))
 
 
 # A cell tag other than the plain form Excel, WPS, LibreOffice and openpyxl write for a cell inside
-# A1:GR9999 (<c r="B12" …>): no reference, another reference, whitespace, or a namespace prefix.
-_ODD_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,3}"))')
+# A1:GR9999 (<c r="B12" s="3" t="s">): no reference, another reference, other whitespace, a
+# namespace prefix, or a second attribute whose name holds an r (<c r="B30" r="XFD1048576">: a
+# reader may take the last).
+_ODD_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="(?:[A-Z]|[A-F][A-Z]|G[A-R])[1-9][0-9]{0,3}"'
+                       rb'(?: [a-qs-z]+="[^"]*")*/?>))')
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _TAG = re.compile(rb'<(?:[\w.-]+:)?(row|c)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|\'[^\']*\'))*)\s*(/?)>')
@@ -726,8 +745,9 @@ def _col_index(letters: bytes) -> int:
 
 
 # attribute values may hold ">" (a formula "of:=[.A1]>0"): read them as quoted strings
-_ODS_TAG = re.compile(rb'<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])'
-                      rb'((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)>|</table:table-row>')
+_ODS_TAG = re.compile(rb'<(table:table-row|table:table-cell|table:covered-table-cell|table:table|/table:table)'
+                      rb'(?=[\s/>])((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)>|</table:table-row>')
+_ODS_NAME = re.compile(rb'table:name\s*=\s*"([^"]*)"')
 _ODS_ROWS = re.compile(rb'number-rows-repeated\s*=\s*["\'](\d+)')
 _ODS_COLS = re.compile(rb'number-columns-repeated\s*=\s*["\'](\d+)')
 
@@ -735,25 +755,28 @@ _ODS_COLS = re.compile(rb'number-columns-repeated\s*=\s*["\'](\d+)')
 def _check_ods(data: bytes, members: dict[str, _Member]) -> Problem | None:
     """OpenDocument: entity checks on every XML part, and the extent of content.xml's tables, where a
     repeated row or cell (table:number-rows-repeated) can make calamine build a huge grid."""
-    manifest = members.get("META-INF/manifest.xml")
+    manifest = members.get("meta-inf/manifest.xml")
     if manifest is not None and b"encryption-data" in _inflate(data, manifest):
         raise _Reject("F001", ENCRYPTED)
     for name, member in members.items():
         if name.endswith(".xml"):
             xml = _inflate(data, member)
-            _check_prologue(name, xml)
+            _check_prologue(member.name, xml)
             if name == "content.xml":
                 _check_ods_extent(xml)
     return None
 
 
 def _check_ods_extent(xml: bytes) -> None:
+    """Walk content.xml's rows and cells as calamine places them; each sheet (a top-level table)
+    starts at row 0. A table nested in a cell does not: calamine reads on in the same grid."""
     max_row = max_col = cells = 0
-    row = col = repeat = 0
+    row = col = repeat = depth = 0
     has_content = False
+    table = widest = ""
     for kind, attrs in _ODS_TAG.findall(xml):
         closed = attrs[-1:] == b"/"
-        if kind == b"table-cell" or kind == b"covered-table-cell":
+        if kind == b"table:table-cell" or kind == b"table:covered-table-cell":
             span = 1
             if b"repeated" in attrs:
                 found = _ODS_COLS.search(attrs)
@@ -761,22 +784,31 @@ def _check_ods_extent(xml: bytes) -> None:
             if not closed or b"value-type" in attrs:
                 has_content = True
                 if col + span > max_col:
-                    max_col = col + span
+                    max_col, widest = col + span, table
                 cells += span * repeat
             col += span
-        elif kind == b"table-row":
+        elif kind == b"table:table-row":
             found = _ODS_ROWS.search(attrs) if b"repeated" in attrs else None
             repeat, col, has_content = (int(found.group(1)) if found else 1), 0, False
             if closed:
                 row += repeat
-        elif kind == b"table":
-            row = 0
+        elif kind == b"table:table":
+            if not closed:
+                depth += 1
+                if depth == 1:
+                    row, found = 0, _ODS_NAME.search(attrs)
+                    table = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+        elif kind == b"/table:table":
+            depth = max(0, depth - 1)
         else:  # </table:table-row>
             if has_content and row + repeat > max_row:
-                max_row = row + repeat
+                max_row, widest = row + repeat, table
             row += repeat
-    if max_row > MAX_ROWS or max_col > MAX_COLS or cells > MAX_CELLS:
-        raise _Reject("F007", f"表格范围过大（有内容的单元格达到第 {max_row:,} 行、第 {max_col:,} 列），"
+        if cells > MAX_CELLS:
+            raise _Reject("F007", _TOO_MANY_CELLS)
+    if max_row > MAX_ROWS or max_col > MAX_COLS:
+        where = f"工作表“{widest}”" if widest else "表格"
+        raise _Reject("F007", f"{where}的范围过大（有内容的单元格达到第 {max_row:,} 行、第 {max_col:,} 列），"
                               f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
 
 

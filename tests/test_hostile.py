@@ -353,12 +353,32 @@ def test_too_many_cells(tmp_path, no_calamine):
     b'<row r="40"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD40"><x:v>1</x:v>'
     b"</x:c></row>",  # a namespace prefix
     b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row>",  # 300 columns without references
-], ids=["XFD1048576", "A1048576", "empty-inline-string", "lower-case", "quoting", "no-ref", "prefixed", "wide-row"])
+    b'<row r="30"><c r="B30" r="XFD1048576"><v>1</v></c></row>',  # a second r: a reader may take the last
+    b'<row r="30"><c r="B30" s="0"\nr=\'Y1048576\'><v>1</v></c></row>',  # the same, set apart otherwise
+], ids=["XFD1048576", "A1048576", "empty-inline-string", "lower-case", "quoting", "no-ref", "prefixed", "wide-row",
+        "second-r", "second-r-newline"])
 def test_far_cell_is_rejected_before_calamine(tmp_path, no_calamine, row):
     book, seconds = read(with_sheet(tmp_path / "远.xlsx", extra_rows(row)))
     issue = only_issue(book)
     assert issue.code == "F007" and "工作表“项目支出绩效自评表”的范围过大" in issue.message, issue
     assert seconds < 0.5 and not no_calamine
+
+
+@pytest.mark.parametrize("stored_as", ["XL/Worksheets/Sheet1.xml", "xl\\worksheets\\sheet1.xml", "/xl/worksheets/sheet1.xml"])
+def test_a_sheet_stored_under_another_spelling_is_still_checked(tmp_path, no_calamine, stored_as):
+    """Readers find a member whatever its case or slashes; so must the check."""
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    xml = extra_rows(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')(members.pop("xl/worksheets/sheet1.xml"))
+    members[stored_as] = xml
+    issue = only_issue(read(write_members(tmp_path / "写法.xlsx", members))[0])
+    assert issue.code == "F007" and "范围过大" in issue.message and not no_calamine
+
+
+def test_a_member_stored_twice_under_two_spellings_is_refused(tmp_path, no_calamine):
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    members["XL/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"]
+    issue = only_issue(read(write_members(tmp_path / "两份.xlsx", members))[0])
+    assert issue.code == "F001" and "出现两次" in issue.message and not no_calamine
 
 
 def test_false_shared_string_count_is_rejected_before_calamine(tmp_path, no_calamine):
@@ -397,6 +417,19 @@ def test_far_cell_in_ods_is_rejected_before_calamine(tmp_path, no_calamine):
                            b"</table:table-row></table:table>", 1)
     book, seconds = read(write_members(tmp_path / "远.ods", members))
     assert only_issue(book).code == "F007" and seconds < 0.5 and not no_calamine
+
+
+def test_a_table_nested_in_a_cell_does_not_restart_the_row_count(tmp_path, no_calamine):
+    """calamine reads on in the same grid after a nested table; the check must not start at row 0."""
+    members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
+    cell = b'<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+    members["content.xml"] = members["content.xml"].replace(
+        b"</table:table>", b'<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
+                           b'<table:table-row><table:table-cell><table:table table:name="inner"></table:table>'
+                           b"</table:table-cell></table:table-row><table:table-row>" + cell * 25 +
+                           b"</table:table-row></table:table>", 1)
+    issue = only_issue(read(write_members(tmp_path / "嵌套.ods", members))[0])
+    assert issue.code == "F007" and "工作表“项目支出绩效自评表”的范围过大" in issue.message and not no_calamine
 
 
 def test_repeat_hidden_behind_a_formula_in_ods_is_found(tmp_path, no_calamine):
