@@ -24,9 +24,19 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-MEMORY_HEADROOM = 1 << 30  # bytes a worker may map beyond what it had when it started
+# Bytes all workers together may map beyond what each had when it started, shared among them, so
+# that the batch stays under 1 GB whatever the files hold: the largest form the reader accepts
+# (200,000 cells) needs about 125 MB to read or to copy through openpyxl, so even 4 workers keep a
+# 2x margin. A worker that reaches its share fails its file (F007), not the batch.
+WORKERS_MEMORY = 640 << 20
+MIN_HEADROOM = 256 << 20
 FILE_TIMEOUT = 30.0  # seconds without any result before the running files are suspected
 CHUNK = 8
+
+
+def headroom(jobs: int) -> int:
+    """What one of ``jobs`` workers may map beyond its start."""
+    return max(MIN_HEADROOM, WORKERS_MEMORY // max(1, jobs))
 
 
 def default_jobs() -> int:
@@ -136,7 +146,7 @@ class _Pool:
     def __init__(self, jobs: int, states) -> None:
         self.states = states
         self.executor = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker,
-                                            initargs=(MEMORY_HEADROOM, states, os.getpid()))
+                                            initargs=(headroom(jobs), states, os.getpid()))
 
     def in_flight(self, indices) -> set[int]:
         return {i for i in indices if self.states[i] == 1}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.workers import map_isolated
+from perfeval.workers import WORKERS_MEMORY, headroom, map_isolated
 
 
 def square_or_misbehave(n: int) -> int:
@@ -44,6 +44,24 @@ def test_jobs_do_not_change_results():
     one = map_isolated(square_or_misbehave, items, jobs=1, on_failure=failed)
     four = map_isolated(square_or_misbehave, items, jobs=4, on_failure=failed)
     assert one == four == [n * n if n != 34 else -34 for n in items]
+
+
+def allocate(megabytes: int) -> bool:
+    try:
+        block = bytearray(megabytes << 20)
+    except MemoryError:
+        return False
+    del block
+    return True
+
+
+def test_workers_share_one_memory_budget():
+    """Two workers may each take what the largest accepted form needs (about 125 MB) but not so
+    much that together they pass the batch's 1 GB; one worker alone may take the whole share."""
+    sizes = [150] * 8 + [headroom(2) >> 20] * 8  # 16 items: two workers
+    assert map_isolated(allocate, sizes, jobs=2, on_failure=lambda n, reason: None) == [True] * 8 + [False] * 8
+    assert 2 * headroom(2) <= WORKERS_MEMORY and headroom(1) == WORKERS_MEMORY
+    assert map_isolated(allocate, [500], jobs=1, on_failure=lambda n, reason: None) == [True]
 
 
 def test_empty_input():
@@ -82,7 +100,7 @@ def running(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_when_the_caller_is_killed(tmp_path):
-    script = ("import sys; from perfeval.workers import map_isolated; from tests.test_workers import "
+    script = ("import sys; from perfeval.workers import WORKERS_MEMORY, headroom, map_isolated; from tests.test_workers import "
               "note_pid_then_sleep as f; map_isolated(f, [(sys.argv[1], n) for n in range(200)], 2, "
               "lambda item, reason: -1)")
     caller = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=Path(__file__).parent.parent)
