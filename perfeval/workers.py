@@ -34,6 +34,22 @@ FILE_TIMEOUT = 30.0  # seconds without any result before the running files are s
 CHUNK = 8
 
 
+DEBUG_ENV = "PERFEVAL_DEBUG"  # set (to anything) to keep the workers' own error output
+
+
+def _quiet_stderr() -> None:
+    """A native crash prints its own report (python-calamine: "memory allocation of … failed" and,
+    with RUST_BACKTRACE set, a page of frames) on the worker's stderr, which is the user's terminal.
+    The file's F007 already says what happened; the report would only alarm the user."""
+    os.environ["RUST_BACKTRACE"] = "0"
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
 def headroom(jobs: int) -> int:
     """What one of ``jobs`` workers may map beyond its start."""
     return max(MIN_HEADROOM, WORKERS_MEMORY // max(1, jobs))
@@ -57,6 +73,8 @@ def _start_worker(headroom: int, states, caller: int) -> None:
     # OOM killer), nothing tells the idle workers, and they would wait for work forever, keeping the
     # fork server alive with them. A watcher thread ends the worker when the caller is gone.
     threading.Thread(target=_exit_with, args=(caller,), daemon=True, name="perfeval-caller-watch").start()
+    if not os.environ.get(DEBUG_ENV):
+        _quiet_stderr()
     try:
         import resource
 

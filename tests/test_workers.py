@@ -64,6 +64,24 @@ def test_workers_share_one_memory_budget():
     assert map_isolated(allocate, [500], jobs=1, on_failure=lambda n, reason: None) == [True]
 
 
+def shout_and_abort(n: int) -> int:
+    if n == 3:
+        os.write(2, b"NATIVE-CRASH-REPORT\n")  # what a Rust abort prints before it kills the process
+        os.abort()
+    return n
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_native_crash_report_stays_off_the_users_terminal(debug):
+    env = {k: v for k, v in os.environ.items() if k != "PERFEVAL_DEBUG"} | ({"PERFEVAL_DEBUG": "1"} if debug else {})
+    code = ("from tests.test_workers import shout_and_abort; from perfeval.workers import map_isolated; "
+            "print(map_isolated(shout_and_abort, list(range(10)), 2, lambda n, reason: reason))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent, env=env)
+    assert done.stdout.strip() == "[0, 1, 2, 'crash', 4, 5, 6, 7, 8, 9]", done.stderr
+    assert ("NATIVE-CRASH-REPORT" in done.stderr) == debug, done.stderr
+
+
 def test_empty_input():
     assert map_isolated(square_or_misbehave, [], jobs=2, on_failure=failed) == []
 
