@@ -209,7 +209,7 @@ Problem = tuple[str, str]  # (code, message)
 
 ENCRYPTED = "文件已加密，请另存为未加密的工作簿"
 _RESAVE = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
-_UNREADABLE = "文件读取时出错（{}），已跳过；" + _RESAVE
+_UNREADABLE = "文件读取时出错（技术信息：{}），已跳过；" + _RESAVE
 
 
 def read_workbook(path: Path, name: str) -> Workbook:
@@ -262,7 +262,8 @@ def _read_into(book: Workbook, path: Path) -> None:
         form.uncached = frozenset(uncached.get(sheet_name, ()))
         (book.forms if visible else hidden_forms).append(form)
     book.forms += _hidden_projects(book.forms, hidden_forms)
-    if not book.forms and book.unit is None:
+    if not book.forms and book.unit is None and not any(i.code == "F001" for i in book.issues):
+        # (a sheet that could not be read has said so: "no form found" would mislead)
         book.issues.append(checks.issue(
             "F002", "工作簿中没有找到项目支出绩效自评表（未找到“项目名称”“三级指标”等栏目），"
                     "请使用 perfeval template 生成的模板或标准自评表填报", file=book.file))
@@ -323,7 +324,7 @@ def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[ob
         return None
     except Exception as exc:
         book.issues.append(checks.issue(
-            "F001", f"工作表“{sheet_name}”无法读取（{_short(exc)}），请在 Excel 中打开后另存再提交",
+            "F001", f"该工作表无法读取（技术信息：{_short(exc)}），请在 Excel 中打开后另存再提交",
             file=book.file, sheet=sheet_name))
         return None
 
@@ -832,7 +833,7 @@ def _open_failure(path: Path, data: bytes, exc: Exception) -> str:
     if data.startswith(_OLE) and path.suffix.lower() in _OOXML_SUFFIXES:
         # an OLE container under an .xlsx name that is no readable .xls: Office's encrypted package
         return ENCRYPTED
-    return f"文件无法打开，可能已损坏或不是 Excel 工作簿（{_short(exc)}），请重新保存后再提交"
+    return f"文件无法打开，可能已损坏或不是 Excel 工作簿（技术信息：{_short(exc)}），请重新保存后再提交"
 
 
 def _short(exc: Exception) -> str:

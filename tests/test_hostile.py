@@ -567,6 +567,16 @@ def test_doctype_hidden_deep_in_shared_strings_still_fails_safely(tmp_path):
 # ---- never raises -------------------------------------------------------------------------
 
 
+def test_a_sheet_calamine_cannot_read_is_one_issue_on_that_sheet(tmp_path):
+    """Not also "no form found": the form is there, its sheet is broken."""
+    path = with_sheet(tmp_path / "坏表.xlsx", lambda xml: xml.replace(
+        b"<sheetData>", b'<sheetData><row r="1"><c r="1A"><v>1</v></c></row>', 1))
+    book, _ = read(path)
+    [issue] = book.issues
+    assert issue.code == "F001" and issue.sheet == "项目支出绩效自评表" and not book.forms
+    assert issue.message.startswith("该工作表无法读取（技术信息：") and "另存" in issue.message
+
+
 def test_an_unforeseen_failure_costs_the_file_only(tmp_path, monkeypatch):
     path = form_xlsx(tmp_path / "f.xlsx")
 
