@@ -20,6 +20,9 @@ MAX_NAME_CHARS = 120
 MAX_NAME_BYTES = 240
 # Windows rejects these in file names, plus the control characters.
 RESERVED_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Invisible format characters: bidi overrides (U+202E shows "报告\u202Exslx.exe" as "报告exe.xlsx"),
+# isolates, marks and zero-width characters, and C1 controls; dropped from file names.
+INVISIBLE_CHARS = re.compile("[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 
 def report_names(unit_names: list[str]) -> dict[str, str]:
@@ -38,11 +41,12 @@ def report_names(unit_names: list[str]) -> dict[str, str]:
 
 def safe_file_name(stem: str, suffix: str) -> str:
     """``stem + suffix`` made safe as a file name on Windows and Linux: Windows' reserved characters
-    (<>:"/\\|?* and control characters) become "_", and the name is kept within 120 characters and
+    (<>:"/\\|?* and control characters) become "_", invisible format characters (bidi overrides,
+    zero-width characters) are dropped, and the name is kept within 120 characters and
     240 UTF-8 bytes; a shortened name ends with a hash of the full stem so that two long names stay
     distinct. Chinese is kept as is."""
     original = stem
-    stem = RESERVED_CHARS.sub("_", unicodedata.normalize("NFC", stem))
+    stem = RESERVED_CHARS.sub("_", INVISIBLE_CHARS.sub("", unicodedata.normalize("NFC", stem)))
     stem = re.sub(r"\s+", " ", stem).strip(" ._")
     stem = stem or "未命名"
     if not fits_name(stem + suffix):

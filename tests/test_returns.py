@@ -384,6 +384,8 @@ def test_a_huge_range_is_clipped_and_fast(tmp_path):
     ("./单位A//03.ods", "单位A_03_审核意见.xlsx"),
     ('a<b>c:d"e|f?g*h.xlsx', "a_b_c_d_e_f_g_h_审核意见.xlsx"),
     ("项目\t名称\x01.xlsx", "项目_名称_审核意见.xlsx"),
+    ("报告\u202egpj.xlsx", "报告gpj_审核意见.xlsx"),  # a right-to-left override would show "报告_审核意见.xlsx" reversed
+    ("项\u200b目\u2066名\u2069称\ufeff.xlsx", "项目名称_审核意见.xlsx"),
     ("绩效自评表v1.2版.xlsx", "绩效自评表v1.2版_审核意见.xlsx"),
     ("无后缀", "无后缀_审核意见.xlsx"),
     ("", "未命名_审核意见.xlsx"),
