@@ -92,7 +92,7 @@ T_FILL = f"{{{NS}}}fill"
 T_PATTERN_FILL = f"{{{NS}}}patternFill"
 R_ID = f"{{{REL_NS}}}id"
 SHAPE_ID = re.compile(r"_x0000_s(\d+)")
-TAB_SELECTED = re.compile(rb"tabSelected=\"(?:1|true)\"")
+TAB_SELECTED = re.compile(rb"""tabSelected\s*=\s*["'](?:1|true)["']""")
 PROTECTION = re.compile(rb"<(?:\w+:)?sheetProtection\b")
 CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 

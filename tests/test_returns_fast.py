@@ -313,6 +313,26 @@ def test_the_forms_own_guidance_comments_stay_through_review_rounds(tmp_path, wr
     assert kept["F13"].startswith("B002（警告）：别处")
 
 
+def test_a_selected_tab_written_in_any_quoting_is_deselected(tmp_path):
+    """Only the review sheet is selected in the copy, else Excel opens the tabs as a group."""
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    wb.create_sheet("附表")["A1"] = "x"
+    wb.save(source)
+    members = members_of(source)
+    for part, attribute in (("xl/worksheets/sheet1.xml", b"tabSelected='1'"),
+                            ("xl/worksheets/sheet2.xml", b'tabSelected = "true"')):
+        members[part] = re.sub(rb"<sheetView ", b"<sheetView " + attribute + b" ", members[part], count=1)
+        members[part] = re.sub(rb'<sheetView ((?:[^>]*? )?)tabSelected="1" ', rb"<sheetView \1", members[part])
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert len(marks(odd)["selected"]) == 2
+    write_marked_copy_fast(odd, ISSUES, tmp_path / "fast.xlsx")
+    assert marks(tmp_path / "fast.xlsx")["selected"] == [REVIEW_SHEET]
+
+
 def sheet_xml(path: Path, part: str) -> etree._Element:
     with zipfile.ZipFile(path) as z:
         return etree.fromstring(z.read(part))
