@@ -60,6 +60,7 @@ RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 RT_OFFICE_DOCUMENT = RT + "officeDocument"
 RT_WORKSHEET = RT + "worksheet"
 RT_STYLES = RT + "styles"
+RT_CALC_CHAIN = RT + "calcChain"
 RT_COMMENTS = RT + "comments"
 RT_VML = RT + "vmlDrawing"
 RT_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
@@ -1377,6 +1378,7 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
 
     # a stale 审核意见 sheet of an earlier round is replaced
     stale_index = next((i for i, s in enumerate(sheets) if s.name == R.REVIEW_SHEET), None)
+    sheet_ids = [int_or(s.el.get("sheetId"), 0) for s in sheets]  # the stale one's too: ids are not reused
     if stale_index is not None:
         stale = sheets.pop(stale_index)
         sheets_el.remove(stale.el)
@@ -1385,6 +1387,13 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
             wb_rels.drop(rid)
         if stale.part is not None:
             drop_part_tree(pkg, types, stale.part)
+        # the calculation chain lists formula cells by sheetId: entries of the dropped sheet would
+        # point nowhere (Excel then repairs the file); without it Excel rebuilds the chain, as it
+        # does for every workbook openpyxl saves
+        for chain_rid, chain in wb_rels.of_type(RT_CALC_CHAIN):
+            wb_rels.drop(chain_rid)
+            if chain is not None:
+                drop_part_tree(pkg, types, chain)
 
     worksheets = [s for s in sheets if s.part is not None]
     by_name = {s.name: (i, s) for i, s in enumerate(worksheets)}
@@ -1462,7 +1471,6 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     pkg.write_part(review_part, review_sheet_xml(styles, located, R.title_of(source, issues)))
     types.override(review_part, CT_WORKSHEET)
     review_rid = wb_rels.add(RT_WORKSHEET, review_part)
-    sheet_ids = [int_or(s.el.get("sheetId"), 0) for s in sheets]
     review_el = etree.Element(q("sheet"), name=R.REVIEW_SHEET, sheetId=str(max(sheet_ids + [0]) + 1),
                               nsmap={"r": REL_NS})
     review_el.set(R_ID, review_rid)
@@ -1477,6 +1485,8 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     wb_rels.flush()
     styles.flush()
     drop_sheet_titles(pkg, root_rels)
+    for name in pkg.removed:  # LibreOffice writes an Override for every part, .rels included
+        types.forget(name)
     types.flush()
 
 

@@ -333,6 +333,43 @@ def test_a_selected_tab_written_in_any_quoting_is_deselected(tmp_path):
     assert marks(tmp_path / "fast.xlsx")["selected"] == [REVIEW_SHEET]
 
 
+def test_a_second_round_leaves_no_trace_of_the_dropped_review_sheet(tmp_path):
+    """The stale 审核意见 sheet goes with its calculation-chain entries and content-type overrides,
+    and its sheetId is not given to the new one (the chain and defined names refer to sheets by id)."""
+    source = build_form(tmp_path / "form.xlsx")
+    first = tmp_path / "round1.xlsx"
+    write_marked_copy_fast(source, ISSUES, first)
+    members = members_of(first)
+    workbook = members["xl/workbook.xml"].decode()
+    stale_id = re.search(r'<sheet [^>]*name="审核意见" sheetId="(\d+)"', workbook).group(1)
+    members["xl/calcChain.xml"] = (f'<calcChain xmlns="{NS[1:-1]}"><c r="A1" i="{stale_id}" l="1"/></calcChain>').encode()
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    members["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdChain" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'calcChain" Target="calcChain.xml"/></Relationships>')).encode()
+    overrides = "".join(f'<Override PartName="/{name}" ContentType="application/vnd.openxmlformats-package.'
+                        'relationships+xml"/>' for name in members if name.endswith(".rels"))
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", (
+        '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        f'spreadsheetml.calcChain+xml"/>{overrides}</Types>').encode())
+    resaved = tmp_path / "resaved.xlsx"
+    with zipfile.ZipFile(resaved, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    second = tmp_path / "round2.xlsx"
+    write_marked_copy_fast(resaved, ISSUES, second)
+    with zipfile.ZipFile(second) as z:
+        names = {n.lower() for n in z.namelist()}
+        types = z.read("[Content_Types].xml").decode()
+        workbook = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    assert "xl/calcchain.xml" not in names and "calcChain" not in rels and "calcChain" not in types
+    assert [p for p in re.findall(r'PartName="/([^"]+)"', types) if p.lower() not in names] == []
+    ids = re.findall(r'<sheet [^>]*name="([^"]+)" sheetId="(\d+)"', workbook)
+    assert ids[0][0] == "审核意见" and ids[0][1] != stale_id and len({i for _, i in ids}) == len(ids)
+    assert marks(second)["sheets"] == marks(first)["sheets"]
+
+
 def sheet_xml(path: Path, part: str) -> etree._Element:
     with zipfile.ZipFile(path) as z:
         return etree.fromstring(z.read(part))
