@@ -376,13 +376,29 @@ def locate_issue(wb: Workbook, issue: Issue, aliases: dict[str, str]) -> Target 
     cells: dict[str, Cell] = {}
     for row in range(min_row, max_row + 1):
         for col in range(min_col, max_col + 1):
-            cell = anchor_of(ws, ws.cell(row=row, column=col))
+            cell = anchor_of(ws, existing_cell(ws, row, col))
             cells.setdefault(cell.coordinate, cell)
     if len(cells) == 1:  # one cell, or a range inside one merged area: point at its anchor
         return Target(ws, tuple(cells.values()), next(iter(cells)))
     first = f"{get_column_letter(min_col)}{min_row}"
     last = f"{get_column_letter(max_col)}{max_row}"
     return Target(ws, tuple(cells.values()), f"{first}:{last}")
+
+
+def existing_cell(ws: Worksheet, row: int, col: int) -> Cell | MergedCell:
+    """The cell at (row, col). One the file did not store (Excel leaves out empty cells styled like
+    their column) is created with the style Excel draws it in: its row's, for a row with a
+    format of its own, else its column's; so that the fill added to it keeps its borders and font."""
+    if (row, col) in ws._cells:
+        return ws._cells[(row, col)]
+    cell = ws.cell(row=row, column=col)
+    source = ws.row_dimensions.get(row) if row in ws.row_dimensions else None
+    if source is None or not source.customFormat:
+        source = next((d for d in ws.column_dimensions.values()
+                       if d.min is not None and d.max is not None and d.min <= col <= d.max), None)
+    if source is not None and source.has_style:
+        cell._style = copy(source._style)
+    return cell
 
 
 def find_sheet(wb: Workbook, name: str, aliases: dict[str, str]) -> Worksheet | None:

@@ -640,6 +640,7 @@ ROW_TAG = re.compile(rb"<row\b([^<>]*?)(/?)>")
 CELL_TAG = re.compile(rb"<c\b([^<>]*?)(/?)>")
 ATTR_R = re.compile(rb"""\sr\s*=\s*(["'])([^"']*)\1""")
 ATTR_S = re.compile(rb"""\ss\s*=\s*(["'])([^"']*)\1""")
+ROW_CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 ATTR_SPANS = re.compile(rb"""\sspans\s*=\s*(["'])(\d+):(\d+)\1""")
 SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
 CELL_RC = re.compile(rb"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -772,7 +773,8 @@ class Sheet:
         return row.cells
 
     def style_of(self, row: int, col: int) -> int:
-        """The style index of a cell (0 when it has none or does not exist), pending changes included."""
+        """The style index of a cell, pending changes included. A cell without an element shows its
+        row's style (a row with customFormat) or else its column's, as Excel draws it; else 0."""
         if (row, col) in self.styles:
             return self.styles[(row, col)]
         found = self.rows().get(row)
@@ -780,6 +782,17 @@ class Sheet:
             for cc, _, _, _, style in self.cells_of(found):
                 if cc == col:
                     return style or 0
+            if ROW_CUSTOM_FORMAT.search(found.tag):
+                row_style = ATTR_S.search(found.tag)
+                if row_style is not None:
+                    return int_or(row_style.group(2).decode("ascii", "replace"), 0)
+        return self.column_style(col)
+
+    def column_style(self, col: int) -> int:
+        cols = self.root.find(q("cols"))
+        for el in cols.iter(q("col")) if cols is not None else ():
+            if int_or(el.get("min"), 0) <= col <= int_or(el.get("max"), 0):
+                return int_or(el.get("style"), 0)
         return 0
 
     def set_style(self, row: int, col: int, style: int) -> None:
@@ -864,8 +877,9 @@ class Sheet:
                 if spans:
                     lo, hi = min(int(spans.group(2)), missing[0]), max(int(spans.group(3)), missing[-1])
                     tag = tag[:spans.start()] + f' spans="{lo}:{hi}"'.encode() + tag[spans.end():]
-            if row.close == row.content:  # <row .../>
-                out += [tag[:-2].rstrip() + b">", *(new_cell(number, col, wanted[col]) for col in missing), b"</row>"]
+            if row.close == row.content:  # <row .../> or <row ...></row>
+                opening = tag[:-2].rstrip() + b">" if tag.endswith(b"/>") else tag
+                out += [opening, *(new_cell(number, col, wanted[col]) for col in missing), b"</row>"]
                 pos = row.end
                 continue
             out.append(tag)

@@ -370,6 +370,29 @@ def test_a_second_round_leaves_no_trace_of_the_dropped_review_sheet(tmp_path):
     assert marks(second)["sheets"] == marks(first)["sheets"]
 
 
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_a_cell_the_file_left_out_keeps_its_row_or_column_look(tmp_path, writer):
+    """Excel leaves out empty cells styled like their column (or their formatted row); the marked
+    copy creates them with that style plus the fill, not with the workbook's plain style."""
+    from openpyxl.styles import Border, Font, Side
+
+    source = build_form(tmp_path / "form.xlsx", protect=False)
+    wb = load(source)
+    ws = wb[SHEET]
+    thin = Side(style="thin")
+    ws.column_dimensions["K"].border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.column_dimensions["K"].font = Font(name="仿宋", size=14)
+    ws.row_dimensions[30].font = Font(name="黑体", size=9)
+    wb.save(source)
+    assert (5, 11) not in load(source)[SHEET]._cells and (30, 11) not in load(source)[SHEET]._cells
+    issues = [Issue("P001", ERROR, "列", FILE, SHEET, "K5"), Issue("P002", WARNING, "行", FILE, SHEET, "K30")]
+    writer(source, issues, tmp_path / "copy.xlsx")
+    copy_ws = load(tmp_path / "copy.xlsx")[SHEET]
+    assert fill_of(copy_ws["K5"]) == ERROR_COLOR and copy_ws["K5"].border.left.style == "thin"
+    assert copy_ws["K5"].font.name == "仿宋" and copy_ws["K5"].font.sz == 14
+    assert fill_of(copy_ws["K30"]) == WARNING_COLOR and copy_ws["K30"].font.name == "黑体"
+
+
 def sheet_xml(path: Path, part: str) -> etree._Element:
     with zipfile.ZipFile(path) as z:
         return etree.fromstring(z.read(part))
