@@ -24,6 +24,8 @@ import tempfile
 import threading
 import unicodedata
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
@@ -177,6 +179,16 @@ def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[s
 
     Also returns the renamed sheets of a rebuilt workbook (original name -> title in the copy).
     """
+    if source.suffix.lower() in OPENPYXL_SUFFIXES:
+        if data is None:
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                raise MarkedCopyError(f"无法读取源文件（错误号 {exc.errno}）") from exc
+        too_large = oversized_merge(data)
+        if too_large:
+            raise MarkedCopyError(f"工作表中的合并单元格 {too_large} 范围过大（远超自评表），无法安全生成副本；"
+                                  "请取消该合并后另存")
     try:
         if source.suffix.lower() in OPENPYXL_SUFFIXES:
             with _opened(source, data) as fh, warnings.catch_warnings():
@@ -190,6 +202,35 @@ def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[s
         return rebuild_workbook(source, data)
     except Exception as exc:  # openpyxl, zipfile and python-calamine each raise their own types
         raise MarkedCopyError(f"无法读取源文件（openpyxl 不能打开它：{type(exc).__name__}）") from exc
+
+
+MAX_MERGED_CELLS = 1_000_000  # openpyxl makes an object of every cell of a merged range
+MERGE_REF = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+
+
+def oversized_merge(data: bytes) -> str:
+    """The first merged range of the package's sheets that openpyxl could not hold, or "". The sheets
+    were inflated once already by the reader's check (bounded by their declared sizes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                name = info.filename.lower().replace("\\", "/")
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                xml = archive.read(info)
+                if b"mergeCell" not in xml:
+                    continue
+                for ref in MERGE_REF.findall(xml):
+                    try:
+                        min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii").upper())
+                        area = (max_row - min_row + 1) * (max_col - min_col + 1)
+                    except (ValueError, TypeError, UnicodeDecodeError):
+                        continue
+                    if area > MAX_MERGED_CELLS:
+                        return ref.decode("ascii")
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error):
+        return ""  # openpyxl says what is wrong with it
+    return ""
 
 
 def _opened(source: Path, data: bytes | None):

@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from perfeval.model import ERROR, INFO, WARNING, Issue
 from perfeval.returns import (
     AUTHOR, ERROR_COLOR, HEADERS, MAX_MARKED_CELLS, REVIEW_SHEET, WARNING_COLOR, MarkedCopyError,
-    merged_borders_computed_once, returned_name, write_marked_copy,
+    merged_borders_computed_once, returned_name, write_marked_copy, write_marked_copy_openpyxl,
 )
 
 SHEET = "项目支出绩效自评表"
@@ -356,6 +356,22 @@ def test_an_unreadable_source_raises_and_leaves_nothing(tmp_path):
     with pytest.raises(MarkedCopyError, match="无法读取源文件"):
         write_marked_copy(source, ISSUES, out / "copy.xlsx")
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_merged_range_openpyxl_cannot_hold_is_refused_quickly(tmp_path):
+    """openpyxl makes an object of every cell of a merged range: A30:XFD1048576 would take many GB."""
+    source = build_form(tmp_path / "form.xlsx")
+    with zipfile.ZipFile(source) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = members[sheet].replace(b"<mergeCell ", b'<mergeCell ref="A30:XFD1048576"/><mergeCell ', 1)
+    with zipfile.ZipFile(tmp_path / "huge.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    started = time.perf_counter()
+    with pytest.raises(MarkedCopyError, match="合并单元格 A30:XFD1048576 范围过大"):
+        write_marked_copy_openpyxl(tmp_path / "huge.xlsx", ISSUES, tmp_path / "copy.xlsx")
+    assert time.perf_counter() - started < 5 and not (tmp_path / "copy.xlsx").exists()
 
 
 def test_the_copy_never_replaces_its_source(tmp_path):
