@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote
 
 import python_calamine
 
@@ -571,6 +572,8 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     for tag in _RELATIONSHIP.findall(rels):
         target = _TARGET.search(tag)
         member = _resolve(target.group(1)) if target else ""
+        if member not in members and target and b"%" in target.group(1):
+            member = _resolve(target.group(1), decoded=True)
         if member not in members or member in sheets or member in others or member.startswith("xl/theme/"):
             continue
         (others if b"sharedStrings" in tag or b"/styles" in tag else sheets).append(member)
@@ -632,9 +635,12 @@ def _check_string_count(name: str, head: bytes, member: _Member, data: bytes) ->
                               "可能是恶意构造的文件，已拒绝读取；请在 Excel 中打开后另存再提交")
 
 
-def _resolve(target: bytes) -> str:
-    """A relationship's target as a member key (see ``_member_key``)."""
+def _resolve(target: bytes, decoded: bool = False) -> str:
+    """A relationship's target as a member key (see ``_member_key``); with ``decoded``, its %-escapes
+    decoded (OPC writes "sheet%201.xml" for the member "sheet 1.xml")."""
     text = html.unescape(target.decode("utf-8", "replace")).replace("\\", "/").lower()
+    if decoded:
+        text = unquote(text)
     if text.startswith("/"):
         return posixpath.normpath(text.lstrip("/"))
     return posixpath.normpath(posixpath.join("xl", text))
@@ -822,8 +828,14 @@ def _sheet_names(book: bytes, rels: bytes) -> dict[str, str]:
     """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships."""
     targets = {rid: target for rid, target in _REL_ENTRY.findall(rels)}
     targets.update({rid: target for target, rid in _REL_ENTRY_REV.findall(rels)})
-    return {_resolve(targets.get(rid, b"")): html.unescape(name.decode("utf-8", "replace"))
-            for name, rid in _SHEET_ENTRY.findall(book)}
+    names = {}
+    for name, rid in _SHEET_ENTRY.findall(book):
+        target = targets.get(rid, b"")
+        shown = html.unescape(name.decode("utf-8", "replace"))
+        names[_resolve(target)] = shown
+        if b"%" in target:
+            names.setdefault(_resolve(target, decoded=True), shown)
+    return names
 
 
 def _open_failure(path: Path, data: bytes, exc: Exception) -> str:

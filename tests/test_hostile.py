@@ -374,6 +374,17 @@ def test_a_sheet_stored_under_another_spelling_is_still_checked(tmp_path, no_cal
     assert issue.code == "F007" and "范围过大" in issue.message and not no_calamine
 
 
+def test_a_percent_encoded_target_still_names_the_sheet(tmp_path, no_calamine):
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    xml = extra_rows(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')(members.pop("xl/worksheets/sheet1.xml"))
+    members["xl/worksheets/sheet 1.xml"] = xml
+    rels = "xl/_rels/workbook.xml.rels"
+    members[rels] = members[rels].replace(b'Target="worksheets/sheet1.xml"', b'Target="worksheets/sheet%201.xml"')
+    assert b"sheet%201.xml" in members[rels]
+    issue = only_issue(read(write_members(tmp_path / "空格.xlsx", members))[0])
+    assert issue.code == "F007" and "工作表“项目支出绩效自评表”的范围过大" in issue.message, issue.message
+
+
 def test_a_member_stored_twice_under_two_spellings_is_refused(tmp_path, no_calamine):
     members = members_of(form_xlsx(tmp_path / "f.xlsx"))
     members["XL/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"]
