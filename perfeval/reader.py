@@ -353,7 +353,14 @@ def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[st
     if head.startswith(_OLE):
         if suffix in _OOXML_SUFFIXES + (".ods",) and any(s in data for s in _ENCRYPTION_STREAMS):
             return ("F001", ENCRYPTED), {}
-        return None, {}  # .xls (or a .xls saved under another name): calamine reads it by content
+        try:  # .xls (or a .xls saved under another name): calamine reads it by content
+            _check_xls(data)
+        except (_Reject, struct.error, ValueError, IndexError, UnicodeDecodeError) as exc:
+            problem = exc.problem if isinstance(exc, _Reject) else ("F001", _OLE_BROKEN)
+            if problem[0] == "F001" and suffix in _OOXML_SUFFIXES:
+                return ("F001", ENCRYPTED), {}  # an OLE file named .xlsx that is no .xls: Office's encrypted package
+            return problem, {}
+        return None, {}
     return ("F001", _not_a_workbook(data, suffix)), {}
 
 
@@ -817,6 +824,144 @@ def _check_ods_extent(xml: bytes) -> None:
         where = f"工作表“{widest}”" if widest else "表格"
         raise _Reject("F007", f"{where}的范围过大（有内容的单元格达到第 {max_row:,} 行、第 {max_col:,} 列），"
                               f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
+
+
+# ---- .xls: the compound file's chains and the BIFF cells, before calamine builds its grids ----
+
+_END_OF_CHAIN = 0xFFFFFFFE
+_FREE = 0xFFFFFFFF
+_BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6))  # FORMULA LABELSST NUMBER LABEL BOOLERR RK RSTRING
+_BIFF_MULRK = 0x00BD
+_BIFF_BOF = 0x0809
+_BIFF_BOUNDSHEET = 0x0085
+_BIFF_FILEPASS = 0x002F
+_OLE_BROKEN = "文件已损坏（复合文档的扇区链断裂或成环），无法安全读取；" + _RESAVE
+
+
+def _check_xls(data: bytes) -> None:
+    """An .xls is a compound file (a FAT of sector chains) holding the BIFF "Workbook" stream.
+    python-calamine follows the chains without a bound (a chain that loops grows until memory runs
+    out) and builds each sheet's grid from its farthest cell before anything can look at it; so the
+    chains are walked here, bounded by the number of sectors, and the cells' extent read from the
+    BIFF records. An encrypted workbook (FILEPASS) is named as such."""
+    stream = _ole_stream(data, ("workbook", "book"))
+    if stream is None:
+        return  # no workbook stream: calamine says what the file is not
+    names: dict[int, str] = {}
+    current, extent = "", {}
+    pos, end = 0, len(stream)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        kind, size = unpack("<HH", stream, pos)
+        body = pos + 4
+        if kind in _BIFF_CELLS and size >= 4:
+            row, col = unpack("<HH", stream, body)
+        elif kind == _BIFF_MULRK and size >= 6:
+            row = unpack("<H", stream, body)[0]
+            col = unpack("<H", stream, body + size - 2)[0]
+        else:
+            if kind == _BIFF_BOF:
+                current = names.get(pos, current)
+            elif kind == _BIFF_BOUNDSHEET and size >= 8:
+                names[unpack("<I", stream, body)[0]] = _biff_sheet_name(stream[body + 6:body + size])
+            elif kind == _BIFF_FILEPASS:
+                raise _Reject("F001", ENCRYPTED)
+            pos = body + size
+            continue
+        far = extent.get(current)
+        if far is None or row > far[0] or col > far[1]:
+            extent[current] = (max(row, far[0]) if far else row, max(col, far[1]) if far else col)
+        pos = body + size
+    for sheet, (row, col) in extent.items():
+        if row >= MAX_ROWS or col >= MAX_COLS:
+            where = f"工作表“{sheet}”" if sheet else "工作表"
+            raise _Reject("F007", f"{where}的范围过大（单元格达到第 {row + 1:,} 行、第 {col + 1:,} 列），"
+                                  f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交")
+
+
+def _biff_sheet_name(raw: bytes) -> str:
+    """A BOUNDSHEET name: BIFF8's ShortXLUnicodeString (length, flags, Latin-1 or UTF-16), else
+    BIFF5's byte string (in the workbook's code page, Chinese GBK in practice)."""
+    if len(raw) < 2:
+        return ""
+    length, flags = raw[0], raw[1]
+    if flags in (0, 1) and len(raw) >= 2 + length * (2 if flags else 1):
+        text = raw[2:2 + length * 2].decode("utf-16-le") if flags else raw[2:2 + length].decode("latin-1")
+        return text
+    return raw[1:1 + length].decode("gb18030", "replace")
+
+
+def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
+    """The first stream of the root storage named one of ``wanted`` (lower case), or None."""
+    if len(data) < 512:
+        raise _Reject("F001", _CORRUPT)
+    shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise _Reject("F001", _OLE_BROKEN)
+    size = 1 << shift
+    n_fat, first_dir, _, mini_cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from(
+        "<IIIIIIII", data, 0x2C)
+    n_sectors = (len(data) - size + size - 1) // size  # after the header (one sector long)
+    per_sector = size // 4
+
+    def sector(index: int) -> bytes:
+        if index >= n_sectors:
+            raise _Reject("F001", _OLE_BROKEN)
+        return data[(index + 1) * size:(index + 2) * size]
+
+    difat = list(struct.unpack_from("<109I", data, 0x4C))
+    seen: set[int] = set()
+    index = first_difat
+    for _ in range(min(n_difat, n_sectors)):
+        if index in seen or index >= n_sectors:
+            raise _Reject("F001", _OLE_BROKEN)
+        seen.add(index)
+        entries = struct.unpack(f"<{per_sector}I", sector(index).ljust(size, b"\0"))
+        difat += entries[:-1]
+        index = entries[-1]
+    fat_sectors = [i for i in difat[:n_fat] if i < n_sectors]
+    fat = b"".join(sector(i).ljust(size, b"\0") for i in fat_sectors)
+    fat_table = struct.unpack(f"<{len(fat) // 4}I", fat)
+
+    def chain(start: int, table, limit: int) -> list[int]:
+        found, index = [], start
+        while index != _END_OF_CHAIN:
+            if index >= len(table) or len(found) >= limit:
+                raise _Reject("F001", _OLE_BROKEN)  # past the table, or longer than the file: a loop
+            found.append(index)
+            index = table[index]
+        return found
+
+    def read(start: int, length: int) -> bytes:
+        sectors = chain(start, fat_table, n_sectors)
+        if length > len(sectors) * size:
+            raise _Reject("F001", _OLE_BROKEN)
+        return b"".join(sector(i) for i in sectors)[:length]
+
+    directory = b"".join(sector(i) for i in chain(first_dir, fat_table, n_sectors))
+    root = None
+    for at in range(0, len(directory) - 127, 128):
+        name_size, kind = struct.unpack_from("<HB", directory, at + 64)
+        start, length = struct.unpack_from("<II", directory, at + 116)
+        if kind == 5 and root is None:
+            root = (start, length)
+        if kind != 2 or not 2 <= name_size <= 64:
+            continue
+        name = directory[at:at + name_size - 2].decode("utf-16-le", "replace").lower()
+        if name not in wanted:
+            continue
+        if length > len(data):
+            raise _Reject("F001", _OLE_BROKEN)
+        if length >= mini_cutoff or root is None:
+            return read(start, length)
+        mini_stream = read(*root)
+        minifat = read(first_minifat, min(n_minifat, n_sectors) * size) if n_minifat else b""
+        mini_table = struct.unpack(f"<{len(minifat) // 4}I", minifat)
+        mini = chain(start, mini_table, len(mini_stream) // 64 + 1)
+        if length > len(mini) * 64:
+            raise _Reject("F001", _OLE_BROKEN)
+        return b"".join(mini_stream[i * 64:(i + 1) * 64] for i in mini)[:length]
+    return None
 
 
 _SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')

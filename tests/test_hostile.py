@@ -463,14 +463,36 @@ def test_empty_repeated_rows_in_ods_are_fine(tmp_path):
     assert book.issues == [] and len(book.forms[0].indicators) == 7
 
 
-def test_far_cell_in_xls_is_rejected_before_the_grid_is_built(tmp_path):
-    """.xls has no XML to check first (its grid is bounded by the format): the loaded sheet's extent
-    is checked before its cells become Python objects."""
+@pytest.mark.parametrize("row, col, shown", [(9000, 3, "第 9,001 行"), (65535, 255, "第 256 列")])
+def test_far_cell_in_xls_is_rejected_before_the_grid_is_built(tmp_path, no_calamine, row, col, shown):
+    """calamine builds an .xls sheet's grid (65,536 × 256 cells at most, 32 bytes each) as it opens
+    the file: the cells' extent is read from the BIFF records first."""
     sheet = standard_sheet(Form())
-    sheet.put(9000, 3, "末尾")
+    sheet.put(row, col, "末尾")
     book, _ = read(write_book(tmp_path / "远.xls", [sheet]))
     issue = only_issue(book)
-    assert issue.code == "F007" and "第 9,001 行" in issue.message
+    assert issue.code == "F007" and shown in issue.message and "工作表“项目支出绩效自评表”" in issue.message
+    assert not no_calamine
+
+
+def test_xls_whose_sector_chain_loops_is_rejected_before_calamine(tmp_path, no_calamine):
+    """calamine follows a looping FAT chain until memory runs out (24 GB when read alone)."""
+    data = bytearray(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
+    fat = (struct.unpack_from("<I", data, 0x4C)[0] + 1) * 512
+    for k in range(128):
+        struct.pack_into("<I", data, fat + 4 * k, k)  # every sector is followed by itself
+    (tmp_path / "环.xls").write_bytes(bytes(data))
+    issue = only_issue(read(tmp_path / "环.xls")[0])
+    assert issue.code == "F001" and "扇区链" in issue.message and not no_calamine
+
+
+def test_encrypted_xls_says_so(tmp_path, no_calamine):
+    data = write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes()
+    codepage = b"\x42\x00\x02\x00\xb0\x04"  # CODEPAGE (1200) in the workbook globals
+    assert data.count(codepage) == 1
+    (tmp_path / "密.xls").write_bytes(data.replace(codepage, b"\x2f\x00\x02\x00\x00\x00"))  # FILEPASS
+    issue = only_issue(read(tmp_path / "密.xls")[0])
+    assert issue.message == ENCRYPTED and not no_calamine
 
 
 def test_huge_but_legitimate_sheet_is_read(tmp_path):
