@@ -550,12 +550,18 @@ def _check_prologues(data: bytes, members: dict[str, _Member], checked: set[str]
         if member.usize == 0 or key in checked or not key.endswith(_XML_SUFFIXES):
             continue
         head = _inflate(data, member, head=_SHORT_HEAD)
-        if b"\0" in head[:4]:  # UTF-16: _check_prologue reads it without the NULs
-            head = head.replace(b"\0", b"")
-        root = _ROOT_START.search(head)
-        if root is None and len(head) >= _SHORT_HEAD - 8:  # all prologue so far: read on
-            head = _inflate(data, member)
-        _check_prologue(member.name, head[:root.start()] if root is not None else head)
+        prologue = _prologue(head)
+        if prologue is None:  # all prologue so far: the whole member (when the head is not all of it)
+            prologue = head if len(head) < _SHORT_HEAD else _inflate(data, member)
+        _check_prologue(member.name, prologue)
+
+
+def _prologue(xml: bytes) -> bytes | None:
+    """What comes before the root element (UTF-16's NULs removed); None when ``xml`` does not reach it."""
+    if b"\0" in xml[:4]:
+        xml = xml.replace(b"\0", b"")
+    root = _ROOT_START.search(xml)
+    return xml[:root.start()] if root is not None else None
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -569,8 +575,8 @@ _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
 def _check_ooxml(data: bytes, members: dict[str, _Member],
                  checked: set[str]) -> tuple[Problem | None, dict[str, set[str]]]:
-    """The parts calamine parses: no DOCTYPE, a bounded extent (the relationships, read whole, are
-    added to ``checked``)."""
+    """The parts calamine parses: no DOCTYPE, a bounded extent. The parts whose whole prologue was
+    checked are added to ``checked``."""
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = _inflate(data, members[rels_name]) if rels_name in members else b""
     _check_prologue(members[rels_name].name if rels else rels_name, rels)
@@ -586,12 +592,15 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         (others if b"sharedStrings" in tag or b"/styles" in tag else sheets).append(member)
     # calamine finds sheets through the relationships; look at anything stored as a sheet too
     sheets += [n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in sheets]
-    checked.add(rels_name)  # read whole; the others' heads are checked again, past any padding
+    checked.add(rels_name)  # read whole; the others are added once their root element is found
     for name in others:
         # a DOCTYPE can only open a document; calamine never expands entities anyway, so the head
         # of the shared strings and styles is enough to name the attack clearly
         head = _inflate(data, members[name], head=_PROLOGUE)
-        _check_prologue(members[name].name, head)
+        prologue = _prologue(head)
+        _check_prologue(members[name].name, head if prologue is None else prologue)
+        if prologue is not None:
+            checked.add(name)
         _check_string_count(name, head, members[name], data)
     cells = 0
     uncached: dict[str, set[str]] = {}
@@ -599,7 +608,10 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         xml = _inflate(data, members[name])
         stored = members[name].name  # as the zip spells it, for messages
         try:
-            _check_prologue(stored, xml[:_PROLOGUE])
+            prologue = None if name.endswith(".bin") else _prologue(xml)
+            _check_prologue(stored, xml[:_PROLOGUE] if prologue is None else prologue)
+            if prologue is not None:
+                checked.add(name)
             if name.endswith(".bin"):
                 continue  # .xlsb: binary records, bounded after loading (``_load_sheet``)
             cells += _check_extent(stored, xml, MAX_CELLS - cells)

@@ -66,7 +66,7 @@ def default_jobs() -> int:
 _progress = None  # in a worker: the shared per-item state array (0 waiting, 1 started, 2 finished)
 
 
-def _start_worker(headroom: int, states, caller: int) -> None:
+def _start_worker(extra_bytes: int, states, caller: int) -> None:
     global _progress
     _progress = states
     # A worker's parent is the fork server, not the caller: when the caller is killed (SIGKILL, the
@@ -80,7 +80,7 @@ def _start_worker(headroom: int, states, caller: int) -> None:
 
         with open("/proc/self/statm") as statm:
             mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = mapped + headroom
+        limit = mapped + extra_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, OSError, ValueError):
         pass  # no RLIMIT_AS here (Windows, macOS): the process isolation still holds
