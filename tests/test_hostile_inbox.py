@@ -1,7 +1,9 @@
 """A hostile inbox end to end, as a finance bureau's laptop would meet it: `perfeval run` in its own
 process over good forms mixed with an 800 MB zip bomb, a billion-laughs payload, an XXE pointing at a
 local file, an encrypted workbook, a PDF and a truncated file under .xlsx names, a lone cell at
-XFD1048576, a duplicate and an Office lock file, in a subfolder per unit.
+XFD1048576 (also in a sheet stored under another spelling), an XXE in the document properties, an
+.xls whose sector chain loops, a link to itself, a duplicate and an Office lock file, in a subfolder
+per unit.
 
 It must finish with every good form scored, every bad file reported with its code, exit code 1, the
 inputs unchanged, nothing of the local file in any output, and the whole process tree (perfeval and
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -67,6 +70,32 @@ def far_cell(path: Path, base: Path) -> Path:
     return write_members(path, members)
 
 
+def far_cell_under_another_spelling(path: Path, base: Path) -> Path:
+    """The same far cell, in a sheet stored as XL/Worksheets/Sheet1.xml (readers find it all the same)."""
+    members = members_of(base)
+    sheet = members.pop("xl/worksheets/sheet1.xml")
+    members["XL/Worksheets/Sheet1.xml"] = sheet.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    return write_members(path, members)
+
+
+def xxe_in_document_properties(path: Path, base: Path, secret: Path) -> Path:
+    members = members_of(base)
+    members["docProps/core.xml"] = _inject(members["docProps/core.xml"], _doctype(secret, False), b"&xxe;",
+                                           b"<dc:creator>")
+    return write_members(path, members)
+
+
+def xls_with_a_looping_chain(path: Path) -> Path:
+    data = bytearray(write_book(path.with_name("base.xls"), [standard_sheet(Form(name="环"))]).read_bytes())
+    path.with_name("base.xls").unlink()
+    fat = (struct.unpack_from("<I", data, 0x4C)[0] + 1) * 512
+    for k in range(128):
+        struct.pack_into("<I", data, fat + 4 * k, k)  # every sector followed by itself
+    path.write_bytes(bytes(data))
+    return path
+
+
 def encrypted(path: Path) -> Path:
     ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4088)
     ole[1024:1024 + 28] = "EncryptionInfo".encode("utf-16-le")
@@ -98,12 +127,16 @@ def hostile_inbox(tmp_path_factory) -> tuple[Path, Path]:
     (unit_b / "其实是PDF.xlsx").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n")
     whole = base.read_bytes()
     (unit_a / "半截.xlsx").write_bytes(whole[: len(whole) // 2])
+    far_cell_under_another_spelling(unit_a / "大小写.xlsx", base)
+    xxe_in_document_properties(unit_a / "属性实体.xlsx", base, secret)
+    xls_with_a_looping_chain(unit_b / "扇区成环.xls")
+    (unit_b / "自指链接.xlsx").symlink_to("自指链接.xlsx")
     return inbox, root
 
 
 def hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if not p.is_symlink() and p.is_file()}
 
 
 def tree_rss(pid: int) -> int:
@@ -160,7 +193,8 @@ def test_hostile_inbox_end_to_end(hostile_inbox):
         codes.setdefault(issue["file"], set()).add(issue["code"])
     expected = {"甲单位/压缩炸弹.xlsx": "F007", "甲单位/实体膨胀.xlsx": "F001", "乙单位/外部实体.xlsx": "F001",
                 "乙单位/远端单元格.xlsx": "F007", "乙单位/加密.xlsx": "F001", "乙单位/其实是PDF.xlsx": "F001",
-                "甲单位/半截.xlsx": "F001"}
+                "甲单位/半截.xlsx": "F001", "甲单位/大小写.xlsx": "F007", "甲单位/属性实体.xlsx": "F001",
+                "乙单位/扇区成环.xls": "F001", "乙单位/自指链接.xlsx": "F001"}
     for file, code in expected.items():
         assert code in codes.get(file, set()), (file, codes.get(file))
     assert any("F004" in found for found in codes.values())
