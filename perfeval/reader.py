@@ -841,8 +841,8 @@ def _check_ods_extent(xml: bytes) -> None:
 # ---- .xls: the compound file's chains and the BIFF cells, before calamine builds its grids ----
 
 _END_OF_CHAIN = 0xFFFFFFFE
-_FREE = 0xFFFFFFFF
-_BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6))  # FORMULA LABELSST NUMBER LABEL BOOLERR RK RSTRING
+# FORMULA, LABELSST, NUMBER, LABEL, BOOLERR, RK, RSTRING: the records of cells with a value (row, column first)
+_BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6))
 _BIFF_MULRK = 0x00BD
 _BIFF_BOF = 0x0809
 _BIFF_BOUNDSHEET = 0x0085
@@ -873,7 +873,7 @@ def _check_xls(data: bytes) -> None:
             col = unpack("<H", stream, body + size - 2)[0]
         else:
             if kind == _BIFF_BOF:
-                current = names.get(pos, current)
+                current = names.get(pos, "")  # "" for the globals, and for a sheet its BOUNDSHEET does not place
             elif kind == _BIFF_BOUNDSHEET and size >= 8:
                 names[unpack("<I", stream, body)[0]] = _biff_sheet_name(stream[body + 6:body + size])
             elif kind == _BIFF_FILEPASS:
