@@ -83,6 +83,12 @@ COMMENT_WIDTH_PX = 360
 # About 7 px per half-width character in Excel's default comment font; a Chinese character is two.
 COMMENT_UNITS_PER_LINE = 48
 OLD_COMMENT_MARK = "——原批注——"
+# The mark above a kept comment names its author when it had one ("——原批注（张三）——"), so that the
+# comment gets its author back when the next round removes perfeval's lines; copies of earlier versions
+# carry the bare mark.
+OLD_COMMENT = re.compile(r"(?:^|\n)——原批注(?:（([^\n]*)）)?——\n")
+# A 审核意见 sheet perfeval added is named so, or "审核意见 (2)" when the workbook has its own 审核意见.
+REVIEW_SHEET_NAME = re.compile(re.escape(REVIEW_SHEET) + r"(?: \(\d+\))?")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -157,9 +163,10 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256:
 def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path, data: bytes | None = None) -> None:
     """``write_marked_copy`` through openpyxl: any format, slower (the whole workbook is loaded and saved)."""
     wb, aliases = open_copy(source, data)
-    stale = REVIEW_SHEET in wb.sheetnames
+    stale_sheet = next((ws for ws in wb.worksheets if is_stale_review_sheet(ws)), None)
+    stale = stale_sheet is not None
     if stale:
-        del wb[REVIEW_SHEET]
+        wb.remove(stale_sheet)
     for ws in wb.worksheets:
         unlock_sheet(ws)
         clear_old_marks(ws, fills=stale)
@@ -373,8 +380,38 @@ def unlock_sheet(ws: Worksheet) -> None:
     ws.protection = SheetProtection(sheet=False)
 
 
+def is_stale_review_sheet(ws: Worksheet) -> bool:
+    """The 审核意见 sheet of an earlier round (the workbook is itself a returned copy)."""
+    if not REVIEW_SHEET_NAME.fullmatch(ws.title):
+        return False
+
+    def text(row: int, col: int) -> str:
+        cell = ws._cells.get((row, col))  # ws.cell() would add cells to a sheet that is kept
+        return "" if cell is None or cell.value is None else str(cell.value)
+
+    return looks_like_review_sheet(text(1, 1), [text(3, col) for col in range(1, len(HEADERS) + 1)])
+
+
+def looks_like_review_sheet(title: str, headers: Sequence[str]) -> bool:
+    """A title "<file> 审核意见" above perfeval's header row: a sheet perfeval added. A workbook's own
+    sheet that happens to be called 审核意见 is kept, and the new one is named 审核意见 (2)."""
+    return title.strip().endswith(REVIEW_SHEET) and tuple(h.strip() for h in headers) == HEADERS
+
+
+def review_sheet_name(taken: Iterable[str]) -> str:
+    """审核意见, or 审核意见 (2), (3), ... when the workbook has a sheet of that name (Excel compares
+    sheet names without case)."""
+    taken = {name.casefold() for name in taken}
+    name, n = REVIEW_SHEET, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{REVIEW_SHEET} ({n})"
+    return name
+
+
 def clear_old_marks(ws: Worksheet, fills: bool) -> None:
-    """Remove perfeval's comments of an earlier review round, keeping a comment it had merged in.
+    """Remove perfeval's comments of an earlier review round, giving back a comment it had kept below
+    its lines (with its author).
 
     With ``fills`` (the workbook is itself a returned copy), also clear cells filled in perfeval's
     exact colours, so that corrected cells do not stay red.
@@ -382,8 +419,8 @@ def clear_old_marks(ws: Worksheet, fills: bool) -> None:
     for cell in list(ws._cells.values()):
         comment = cell.comment
         if comment is not None and is_review_comment(comment.author, comment.text):
-            _, mark, old = comment.text.partition(OLD_COMMENT_MARK + "\n")
-            cell.comment = Comment(old, "", comment.height, comment.width) if mark and old else None
+            kept = kept_comment(comment.text)
+            cell.comment = Comment(kept[1], kept[0], comment.height, comment.width) if kept else None
         if fills and cell.has_style and cell.fill.fill_type == "solid" \
                 and cell.fill.fgColor.rgb in (ERROR_COLOR, WARNING_COLOR):
             cell.fill = NO_FILL
@@ -391,8 +428,18 @@ def clear_old_marks(ws: Worksheet, fills: bool) -> None:
 
 def is_review_comment(author: str | None, text: str | None) -> bool:
     """A comment of an earlier review round: perfeval's, opening with "规则编号（级别）：". The blank
-    forms' own guidance comments have the same author (``perfeval template`` wrote them) and stay."""
-    return author == AUTHOR and REVIEW_LINE.match(text or "") is not None
+    forms' own guidance comments have the same author (``perfeval template`` wrote them) and stay.
+    LibreOffice saves the author of comments it did not write as " ": a blank author counts as perfeval
+    (another author's comment keeps its name)."""
+    return (author or "").strip() in ("", AUTHOR) and REVIEW_LINE.match(text or "") is not None
+
+
+def kept_comment(text: str) -> tuple[str, str] | None:
+    """(author, text) of the comment a review comment kept below its lines, or None."""
+    found = OLD_COMMENT.search(text)
+    if found is None or not text[found.end():]:
+        return None
+    return found.group(1) or "", text[found.end():]
 
 
 def unique_issues(issues: Iterable[Issue]) -> list[Issue]:
@@ -509,7 +556,9 @@ def make_comment(issues: Sequence[Issue], old: Comment | None) -> Comment:
     lines = [f"{i.code}（{i.level}）：{i.message}" for i in issues]
     text = "\n".join(dict.fromkeys(lines))
     if old is not None and old.text.strip():
-        text += f"\n{OLD_COMMENT_MARK}\n{old.text.strip()}"
+        author = " ".join((old.author or "").split())
+        mark = f"——原批注（{author}）——" if author else OLD_COMMENT_MARK
+        text += f"\n{mark}\n{old.text.strip()}"
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     height = 16 + 18 * sum(wrapped_lines(line, COMMENT_UNITS_PER_LINE) for line in text.split("\n"))
     return Comment(text, AUTHOR, height=min(height, 600), width=COMMENT_WIDTH_PX)
@@ -540,7 +589,7 @@ def title_of(source: Path, issues: Sequence[Issue]) -> str:
 
 def add_review_sheet(wb: Workbook, located: Sequence[tuple[Issue, Target | None]], title: str) -> None:
     """Insert 审核意见 as the first, active sheet: title, guidance, header, one row per issue."""
-    ws = wb.create_sheet(REVIEW_SHEET, 0)
+    ws = wb.create_sheet(review_sheet_name(wb.sheetnames), 0)
     for other in wb.worksheets[1:]:
         # A sheet still marked selected would open grouped with 审核意见 in Excel.
         other.sheet_view.tabSelected = False

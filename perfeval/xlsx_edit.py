@@ -64,6 +64,7 @@ RT_CALC_CHAIN = RT + "calcChain"
 RT_COMMENTS = RT + "comments"
 RT_VML = RT + "vmlDrawing"
 RT_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+RT_SHARED_STRINGS = RT + "sharedStrings"
 RT_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 
 CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -805,6 +806,28 @@ class Sheet:
             for cc, _, _, _, style in self.cells_of(row):
                 yield number, cc, style
 
+    def row_texts(self, number: int, strings: "SharedStrings") -> dict[int, str]:
+        """The values of a row's cells as text (column -> text): shared and inline strings, numbers as
+        written. Only for a few rows (it parses them)."""
+        row = self.rows().get(number)
+        if row is None or row.close == row.content:
+            return {}
+        el = parse(b'<row xmlns="' + NS.encode() + b'">' + self._data[row.content:row.close] + b"</row>")
+        texts = {}
+        for cell in el.iter(q("c")):
+            rc = cell_rc(cell.get("r", ""))
+            if rc is None:
+                continue
+            kind, value = cell.get("t"), cell.find(q("v"))
+            if kind == "inlineStr":
+                inline = cell.find(q("is"))
+                texts[rc[1]] = string_item_text(inline) if inline is not None else ""
+            elif kind == "s":
+                texts[rc[1]] = strings.get(int_or(value.text if value is not None else None, -1))
+            else:
+                texts[rc[1]] = (value.text or "") if value is not None else ""
+        return texts
+
     def merged(self) -> list[tuple[int, int, int, int]]:
         """Merged ranges as (min_col, min_row, max_col, max_row)."""
         if self._merged is None:
@@ -932,6 +955,32 @@ def cell_end(data: bytes, cell: tuple[int, int, int, bytes, int | None]) -> int:
     if close < 0:
         raise Unsupported("cell not closed")
     return close + 4
+
+
+def string_item_text(item: etree._Element) -> str:
+    """The text of a shared string item or inline string: its <t>, or its runs' (not phonetic runs)."""
+    plain = item.find(T_T)
+    if plain is not None:
+        return plain.text or ""
+    return "".join(t.text or "" for r in item.iter(T_R) for t in r.iter(T_T))
+
+
+class SharedStrings:
+    """The workbook's shared strings, parsed when one is first asked for."""
+
+    def __init__(self, pkg: Package, wb_rels: "Rels") -> None:
+        self.pkg, self.wb_rels = pkg, wb_rels
+        self.items: list[str] | None = None
+
+    def get(self, index: int) -> str:
+        if self.items is None:
+            self.items = []
+            for _, target in self.wb_rels.of_type(RT_SHARED_STRINGS):
+                if target is not None and self.pkg.has(target):
+                    root = parse(self.pkg.read(target))
+                    self.items = [string_item_text(si) for si in root.iter(q("si"))]
+                    break
+        return self.items[index] if 0 <= index < len(self.items) else ""
 
 
 # ---------------------------------------------------------------------------------------- comments
@@ -1390,8 +1439,9 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     if len({s.part for s in sheets if s.part}) != sum(1 for s in sheets if s.part):
         raise Unsupported("two sheets share a part")
 
-    # a stale 审核意见 sheet of an earlier round is replaced
-    stale_index = next((i for i, s in enumerate(sheets) if s.name == R.REVIEW_SHEET), None)
+    # a stale 审核意见 sheet of an earlier round is replaced (a workbook's own sheet of that name is kept)
+    strings = SharedStrings(pkg, wb_rels)
+    stale_index = next((i for i, s in enumerate(sheets) if is_stale_review_sheet(s, strings)), None)
     sheet_ids = [int_or(s.el.get("sheetId"), 0) for s in sheets]  # the stale one's too: ids are not reused
     if stale_index is not None:
         stale = sheets.pop(stale_index)
@@ -1425,15 +1475,15 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     for sheet in worksheets:
         raw = sheet.raw()
         rels = sheet.relationships()
-        if any(t is not None and pkg.has(t) and f">{R.AUTHOR}<".encode() in pkg.read(t)
+        if any(t is not None and pkg.has(t) and may_hold_review_comments(pkg.read(t))
                for _, t in rels.of_type(RT_COMMENTS)):
             sheet_notes = notes_of(sheet)
             for rc in list(sheet_notes.by_ref):
                 author, text = sheet_notes.text(rc)
                 if R.is_review_comment(author, text):
-                    _, mark, old = text.partition(R.OLD_COMMENT_MARK + "\n")
-                    if mark and old:
-                        sheet_notes.put(rc, old, "", None, None)
+                    kept = R.kept_comment(text)
+                    if kept:
+                        sheet_notes.put(rc, kept[1], kept[0], None, None)
                     else:
                         sheet_notes.remove(rc)
         if PROTECTION.search(raw):
@@ -1485,11 +1535,12 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     pkg.write_part(review_part, review_sheet_xml(styles, located, R.title_of(source, issues)))
     types.override(review_part, CT_WORKSHEET)
     review_rid = wb_rels.add(RT_WORKSHEET, review_part)
-    review_el = etree.Element(q("sheet"), name=R.REVIEW_SHEET, sheetId=str(max(sheet_ids + [0]) + 1),
+    review_name = R.review_sheet_name(s.name for s in sheets)
+    review_el = etree.Element(q("sheet"), name=review_name, sheetId=str(max(sheet_ids + [0]) + 1),
                               nsmap={"r": REL_NS})
     review_el.set(R_ID, review_rid)
     sheets_el.insert(0, review_el)
-    fix_workbook(wb, stale_index, len(located))
+    fix_workbook(wb, stale_index, review_name, len(located))
 
     for n in notes.values():
         n.flush(pkg)
@@ -1502,6 +1553,23 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     for name in pkg.removed:  # LibreOffice writes an Override for every part, .rels included
         types.forget(name)
     types.flush()
+
+
+# A comment of an earlier review round opens with "规则编号（级别）：": a comments part without any of
+# these (nor a character reference, which may spell them) holds none and is not parsed.
+LEVEL_MARKS = tuple(f"（{level}）：".encode() for level in LEVELS)
+
+
+def may_hold_review_comments(comments: bytes) -> bool:
+    return b"&#" in comments or any(mark in comments for mark in LEVEL_MARKS)
+
+
+def is_stale_review_sheet(sheet: Sheet, strings: SharedStrings) -> bool:
+    """returns.is_stale_review_sheet on the package: the 审核意见 sheet of an earlier round."""
+    if sheet.part is None or not R.REVIEW_SHEET_NAME.fullmatch(sheet.name):
+        return False
+    title, header = sheet.row_texts(1, strings), sheet.row_texts(3, strings)
+    return R.looks_like_review_sheet(title.get(1, ""), [header.get(col, "") for col in range(1, len(R.HEADERS) + 1)])
 
 
 def drop_part_tree(pkg: Package, types: ContentTypes, part: str, dropping: set[str] | None = None) -> None:
@@ -1538,7 +1606,7 @@ def used_idmaps(pkg: Package, types: ContentTypes) -> set[int]:
     return ids
 
 
-def fix_workbook(wb: etree._Element, stale_index: int | None, n_issues: int) -> None:
+def fix_workbook(wb: etree._Element, stale_index: int | None, review_name: str, n_issues: int) -> None:
     """Views open on the new first sheet; sheet-local names follow their sheets; print titles for 审核意见."""
     views = wb.find(q("bookViews"))
     if views is None:
@@ -1562,7 +1630,7 @@ def fix_workbook(wb: etree._Element, stale_index: int | None, n_issues: int) -> 
             continue
         if stale_index is None or index < stale_index:
             name.set("localSheetId", str(index + 1))
-    quoted = R.quote_sheetname_always(R.REVIEW_SHEET)
+    quoted = R.quote_sheetname_always(review_name)
     last = get_column_letter(len(R.HEADERS))
     titles = etree.Element(q("definedName"), name="_xlnm.Print_Titles", localSheetId="0")
     titles.text = f"{quoted}!$3:$3"

@@ -634,3 +634,138 @@ def test_the_copy_opens_in_libreoffice(tmp_path):
     assert len(sheets) == len(load(source).sheetnames) + 1
     review = next(p for p in sheets if REVIEW_SHEET in p.name).read_text("utf-8")
     assert "B001" in review and HEADERS[5] in review
+
+
+def libreoffice_resave(path: Path, dest: Path) -> Path:
+    """What LibreOffice Calc does to a copy it saves: every comment's author becomes " ", a comment's
+    text is split into runs by script, the review sheet's strings become shared strings."""
+    wb = load(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    cell.comment = Comment(cell.comment.text, " ")
+    wb.save(dest)
+    members = members_of(dest)
+    strings: list[bytes] = []
+
+    def shared(m: re.Match) -> bytes:
+        strings.append(m.group(2))
+        return m.group(1) + b' t="s"><v>%d</v></c>' % (len(strings) - 1)
+
+    for name in [n for n in members if n.startswith("xl/worksheets/sheet")]:
+        members[name] = re.sub(rb'(<c [^>]*?) t="inlineStr"><is>(<t[^>]*>[^<]*</t>)</is></c>', shared, members[name])
+    members["xl/sharedStrings.xml"] = (f'<sst xmlns="{NS[1:-1]}">'.encode()
+                                       + b"".join(b"<si>%s</si>" % t for t in strings) + b"</sst>")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    for name in [n for n in members if n.startswith("xl/comments")]:
+        members[name] = re.sub(rb"<t>([A-Z]\d{3})((?:(?!</t>).)*)</t>",
+                               rb'<r><t xml:space="preserve">\1</t></r><r><t xml:space="preserve">\2</t></r>',
+                               members[name], flags=re.S)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return dest
+
+
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_a_copy_saved_by_libreoffice_loses_the_last_rounds_marks(tmp_path, writer):
+    """LibreOffice saves perfeval's comments with the author " ": they are still review comments,
+    so a corrected cell loses its comment and fill and a cell still wrong gets one comment, not two."""
+    source = build_form(tmp_path / "form.xlsx")
+    first = tmp_path / "round1.xlsx"
+    writer(source, ISSUES[:3] + [Issue("P001", ERROR, "项目资金标签缺失", FILE, SHEET, "A5")], first)
+    resaved = libreoffice_resave(first, tmp_path / "resaved.xlsx")
+    with zipfile.ZipFile(resaved) as z:
+        comments = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/comments"))
+        assert b">perfeval<" not in comments and b"<r><t" in comments
+        review = z.read("xl/worksheets/sheet1.xml")
+        assert b"inlineStr" not in review and re.search(rb'<c r="A3"[^>]* t="s"><v>', review)  # shared strings
+    second = tmp_path / "round2.xlsx"
+    writer(resaved, [ISSUES[0], Issue("T006", WARNING, "仍未填写偏差原因", FILE, SHEET, "F14")], second)
+    wb = load(second)
+    assert wb.sheetnames == [REVIEW_SHEET, SHEET, "填表说明"]
+    assert [r[3] for r in review_rows(wb)] == ["B001", "T006"]
+    ws = wb[SHEET]
+    assert ws["D6"].comment.text == f"B001（错误）：{ISSUES[0].message}" and fill_of(ws["D6"]) == ERROR_COLOR
+    assert ws["E6"].comment is None and fill_of(ws["E6"]) is None
+    assert ws["A5"].comment.text == "金额单位为万元，保留两位小数" and fill_of(ws["A5"]) is None
+    assert fill_of(ws["F14"]) == WARNING_COLOR and ws["F14"].comment.text == "T006（警告）：仍未填写偏差原因"
+
+
+def test_a_copy_saved_by_libreoffice_itself_loses_the_last_rounds_marks(tmp_path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("未安装 LibreOffice（soffice），跳过")
+    source = build_form(tmp_path / "form.xlsx")
+    first = tmp_path / "round1.xlsx"
+    write_marked_copy_fast(source, ISSUES[:3], first)
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(first)],
+                   check=True, capture_output=True, timeout=180)
+    resaved = tmp_path / "lo" / "round1.xlsx"
+    for writer in (write_marked_copy_fast, returns.write_marked_copy_openpyxl):
+        second = tmp_path / f"round2_{writer.__name__}.xlsx"
+        writer(resaved, [ISSUES[0]], second)
+        wb = load(second)
+        assert wb.sheetnames.count(REVIEW_SHEET) == 1 and [r[3] for r in review_rows(wb)] == ["B001"]
+        ws = wb[SHEET]
+        assert ws["D6"].comment.text == f"B001（错误）：{ISSUES[0].message}"
+        assert ws["E6"].comment is None and fill_of(ws["E6"]) is None
+
+
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_a_workbooks_own_sheet_called_like_the_review_sheet_is_kept(tmp_path, writer):
+    """A unit's own 审核意见 sheet is not perfeval's: it stays, round after round, and perfeval's is
+    named 审核意见 (2)."""
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    own = wb.create_sheet(REVIEW_SHEET)
+    own.append(["科室审核意见"])
+    own.append(["同意报送", "张三"])
+    wb.save(source)
+    first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
+    writer(source, ISSUES[:2], first)
+    writer(first, ISSUES[2:3], second)
+    for path, codes in ((first, ["B001", "B005"]), (second, ["B006"])):
+        wb = load(path)
+        assert wb.sheetnames == ["审核意见 (2)", SHEET, "填表说明", REVIEW_SHEET], path.name
+        assert [[c.value for c in row] for row in wb[REVIEW_SHEET].iter_rows()] == [["科室审核意见", None],
+                                                                                    ["同意报送", "张三"]]
+        review = wb["审核意见 (2)"]
+        assert review["A3"].value == HEADERS[0] and review.print_title_rows.replace("$", "") == "3:3"
+        assert [r[3] for r in review.iter_rows(min_row=4, values_only=True)] == codes
+        assert wb.active.title == "审核意见 (2)"
+
+
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_a_kept_comment_gets_its_author_back(tmp_path, writer):
+    """The comment already on a flagged cell goes below perfeval's lines under a mark naming its
+    author; the next round gives it back with that author."""
+    source = build_form(tmp_path / "form.xlsx")
+    first, second = tmp_path / "round1.xlsx", tmp_path / "round2.xlsx"
+    writer(source, [Issue("P001", ERROR, "项目资金标签缺失", FILE, SHEET, "A5")], first)
+    note = load(first)[SHEET]["A5"].comment
+    assert note.text == "P001（错误）：项目资金标签缺失\n——原批注（模板）——\n金额单位为万元，保留两位小数"
+    writer(first, [Issue("B001", ERROR, "别处", FILE, SHEET, "D6")], second)
+    note = load(second)[SHEET]["A5"].comment
+    assert (note.text, note.author) == ("金额单位为万元，保留两位小数", "模板")
+
+
+def test_review_comments_spelled_in_character_references_are_found(tmp_path):
+    source = build_form(tmp_path / "form.xlsx")
+    first = tmp_path / "round1.xlsx"
+    write_marked_copy_fast(source, ISSUES[:1], first)
+    spelled = "".join(f"&#{ord(ch)};" for ch in "（错误）：").encode()
+    odd = rewrite_part(first, tmp_path / "odd.xlsx", "xl/comments/comment1.xml",
+                       lambda d: d.replace("（错误）：".encode(), spelled))
+    assert "（错误）：".encode() not in members_of(odd)["xl/comments/comment1.xml"]
+    second = tmp_path / "round2.xlsx"
+    write_marked_copy_fast(odd, [Issue("B002", WARNING, "别处", FILE, SHEET, "E6")], second)
+    ws = load(second)[SHEET]
+    assert ws["D6"].comment is None and fill_of(ws["D6"]) is None
