@@ -184,8 +184,8 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
         # the copies first: their worker processes are gone before the writers below take memory
         returns_dir = staging / RETURNS_DIR
         returns_dir.mkdir()
-        returned, failed = write_returns(batch, returns_dir, jobs, progress)
-        batch = with_issues(batch, failed)
+        returned, notes = write_returns(batch, returns_dir, jobs, progress)
+        batch = with_issues(batch, notes)
         write_summary(batch, staging / SUMMARY_NAME)
         reports = report_names(batch)
         parts = batch.by_unit(list(reports)) if batch.multi_unit else {}
@@ -232,7 +232,8 @@ def _share(folder: Path) -> None:
 def write_returns(batch: Batch, folder: Path, jobs: int = 0,
                   progress: Progress | None = None) -> tuple[list[str], list[Issue]]:
     """A marked-up copy of every readable input with 错误 or 警告, names made unique; and an F008
-    for every copy that could not be made (nothing goes missing without a word)."""
+    for every copy that could not be made, an F009 for every copy that lacks some of its workbook's
+    content (nothing goes missing without a word)."""
     from perfeval.returns import returned_name
 
     by_file: dict[str, list[Issue]] = {}
@@ -253,26 +254,34 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0,
     if progress:
         progress.start("退回修改", len(tasks))
     done = map_isolated(copy_task, tasks, jobs, copy_failed, progress.advance if progress else None)
-    failed = [checks.issue("F008", f"未生成退回修改副本：{reason}。请按汇总表“审核问题”中该文件的问题直接修改原文件",
-                           file=file) for file, (name, reason) in zip(files, done) if not name]
-    return [name for name, _ in done if name], failed
+    notes = []
+    for file, (name, reason, left) in zip(files, done):
+        if not name:
+            notes.append(checks.issue("F008", f"未生成退回修改副本：{reason}。请按汇总表“审核问题”中该文件的问题"
+                                              "直接修改原文件", file=file))
+        elif left:
+            notes.append(checks.issue("F009", f"退回修改副本 {name} 中没有原文件的{'、'.join(left)}（此文件只能以通用方式"
+                                              "复制）。为保留这些内容，请对照副本所列问题在原文件上修改后报送",
+                                      file=file))
+    return [name for name, _, _ in done if name], notes
 
 
-def copy_task(task: tuple[Path, tuple[Issue, ...], Path, str]) -> tuple[str, str]:
-    """One marked-up copy, in a worker: (the copy's name, "") or ("", why it could not be made)."""
+def copy_task(task: tuple[Path, tuple[Issue, ...], Path, str]) -> tuple[str, str, tuple[str, ...]]:
+    """One marked-up copy, in a worker: (the copy's name, "", what it left out of the workbook) or
+    ("", why it could not be made, ())."""
     from perfeval.returns import MarkedCopyError, write_marked_copy
 
     source, issues, dest, sha256 = task
     try:
-        write_marked_copy(source, issues, dest, sha256)
+        left = write_marked_copy(source, issues, dest, sha256)
     except MarkedCopyError as exc:
-        return "", str(exc)
-    return dest.name, ""
+        return "", str(exc), ()
+    return dest.name, "", tuple(left)
 
 
-def copy_failed(task, reason: str) -> tuple[str, str]:
+def copy_failed(task, reason: str) -> tuple[str, str, tuple[str, ...]]:
     return "", {"timeout": "生成副本超时", "crash": "生成副本时程序异常退出（内存不足或文件异常）"}.get(
-        reason, "生成副本时发生程序错误（请将此文件反馈给 perfeval 维护人员）")
+        reason, "生成副本时发生程序错误（请将此文件反馈给 perfeval 维护人员）"), ()
 
 
 def with_issues(batch: Batch, extra: list[Issue]) -> Batch:

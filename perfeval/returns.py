@@ -8,8 +8,9 @@ issue with a link to its cell. The original file is only ever opened for reading
 .xlsx/.xlsm/.xltx/.xltm are copied by editing their package (perfeval.xlsx_edit: untouched parts are
 copied as they are, only the parts that change are rewritten; ~6 ms a form instead of ~75 ms). A package
 that path does not handle confidently is copied through openpyxl (``write_marked_copy_openpyxl``),
-which keeps values, formulas, styles, merged cells, data validation and comments (not images, charts or
-macros). .xls/.ods/.xlsb cannot be read by openpyxl: their sheets are rebuilt from python-calamine
+which keeps values, formulas, styles, merged cells, data validation, charts and comments (not pictures
+without Pillow, shapes, threaded comments or macros: ``left_out`` names what a copy lacks, and the
+pipeline reports it as F009). .xls/.ods/.xlsb cannot be read by openpyxl: their sheets are rebuilt from python-calamine
 (values and merged ranges; no styles).
 """
 
@@ -127,7 +128,7 @@ def strip_spreadsheet_suffix(name: str) -> str:
     return name[: -len(suffix)] if suffix.lower() in SPREADSHEET_SUFFIXES else name
 
 
-def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256: str = "") -> None:
+def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256: str = "") -> list[str]:
     """Write to ``dest`` a copy of the workbook ``source`` marked with ``issues``.
 
     Every issue's cell is filled (red 错误, amber 警告; 提示 is listed but not filled) and carries a
@@ -138,7 +139,8 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256:
     always .xlsx (macros are dropped). ``source`` is read once, for reading only; with ``sha256`` (of
     the bytes the issues were found in) a file changed since is not copied. ``dest`` is written to a
     temporary name and renamed. Raises ``MarkedCopyError`` (a Chinese reason without local paths)
-    when the source cannot be read or copied.
+    when the source cannot be read or copied. Returns what of the workbook the copy does not hold
+    (``left_out``; only a copy made through openpyxl leaves anything out).
     """
     source, dest = Path(source), Path(dest)
     if dest.exists() and os.path.samefile(source, dest):
@@ -154,10 +156,51 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256:
 
         try:
             write_marked_copy_fast(source, issues, dest, data)
-            return
+            return []
         except Unsupported:
             pass  # odd package, unreadable source: the openpyxl path copies it or says why it cannot
     write_marked_copy_openpyxl(source, issues, dest, data)
+    if source.suffix.lower() not in OPENPYXL_SUFFIXES:
+        return []  # rebuilt from its values (the module's docstring says what that keeps)
+    try:
+        return left_out(data, dest.read_bytes())
+    except OSError:
+        return []
+
+
+# What the openpyxl path leaves out of a copy, found by the package members that hold it (openpyxl
+# keeps images only with Pillow installed, which perfeval does not need; it never keeps shapes).
+DROPPED_PARTS = (
+    ("图片", re.compile(r"xl/media/")),
+    ("嵌入对象", re.compile(r"xl/embeddings/")),
+    ("控件", re.compile(r"xl/(?:ctrlprops|activex)/")),
+    ("切片器或日程表", re.compile(r"xl/(?:slicers|timelines)/")),
+    ("新式批注", re.compile(r"xl/threadedcomments/")),
+)
+SHAPE = re.compile(rb"<(?:\w+:)?sp[\s>]")
+DRAWING = re.compile(r"xl/drawings/[^/]+\.xml")
+
+
+def left_out(source: bytes, copy: bytes) -> list[str]:
+    """The kinds of content ("图片", "形状或文本框", ...) the source package holds more of than the copy."""
+
+    def counts(data: bytes) -> dict[str, int]:
+        found = dict.fromkeys(["图片", "形状或文本框"] + [kind for kind, _ in DROPPED_PARTS], 0)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for info in archive.infolist():
+                    name = info.filename.lower().replace("\\", "/").lstrip("/")
+                    for kind, pattern in DROPPED_PARTS:
+                        if pattern.match(name):
+                            found[kind] += 1
+                    if DRAWING.fullmatch(name):  # inflated before, by the reader's check and the copy
+                        found["形状或文本框"] += len(SHAPE.findall(archive.read(info)))
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error, ValueError):
+            pass
+        return found
+
+    before, after = counts(source), counts(copy)
+    return [kind for kind in before if before[kind] > after[kind]]
 
 
 def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path, data: bytes | None = None) -> None:

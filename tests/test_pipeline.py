@@ -286,3 +286,95 @@ def test_a_copy_openpyxl_cannot_open_is_reported_not_dropped(tmp_path, monkeypat
     [f008] = [i for i in data["issues"] if i["code"] == "F008"]
     assert f008["file"] == "日期.xlsx" and "openpyxl 不能打开它" in f008["message"]
     assert not list((tmp_path / "out" / "退回修改").glob("*.xlsx"))
+
+
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+PKG_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def with_drawing(source: Path, dest: Path, threaded: bool) -> Path:
+    """The form with a picture and a text box on its first sheet (what units paste next to a form:
+    a seal, a note) and, if ``threaded``, a threaded comment of Excel 365 (the fast copy path leaves
+    those workbooks to openpyxl)."""
+    import struct
+    import zipfile
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    anchor = ('<xdr:twoCellAnchor><xdr:from><xdr:col>10</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{0}</xdr:row>'
+              '<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>12</xdr:col><xdr:colOff>0</xdr:colOff>'
+              '<xdr:row>{1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>{2}<xdr:clientData/></xdr:twoCellAnchor>')
+    picture = ('<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="2" name="图片 1"/><xdr:cNvPicPr/></xdr:nvPicPr><xdr:blipFill>'
+               '<a:blip r:embed="rIdImage"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill><xdr:spPr>'
+               '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr></xdr:pic>')
+    text_box = ('<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="3" name="文本框 2"/><xdr:cNvSpPr txBox="1"/>'
+                '</xdr:nvSpPr><xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody>'
+                '<a:bodyPr/><a:p><a:r><a:t>单位盖章处</a:t></a:r></a:p></xdr:txBody></xdr:sp>')
+    drawing = (f'<xdr:wsDr xmlns:xdr="{XDR}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+               f'xmlns:r="{PKG_REL}">' + anchor.format(1, 5, picture) + anchor.format(6, 9, text_box) + "</xdr:wsDr>")
+    members = {}
+    with zipfile.ZipFile(source) as old:
+        for info in old.infolist():
+            members[info.filename] = old.read(info)
+    sheet = "xl/worksheets/sheet1.xml"
+    rels_name = "xl/worksheets/_rels/sheet1.xml.rels"
+    rels = members.get(rels_name, f'<Relationships xmlns="{PKG_REL.replace("officeDocument/2006/relationships", "package/2006/relationships")}"></Relationships>'.encode())
+    extra = (f'<Relationship Id="rIdDrawing" Type="{PKG_REL}/drawing" Target="../drawings/drawing1.xml"/>')
+    types = ('<Default Extension="png" ContentType="image/png"/>'
+             '<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>')
+    if threaded:
+        extra += ('<Relationship Id="rIdThreaded" Type="http://schemas.microsoft.com/office/2017/10/relationships/'
+                  'threadedComment" Target="../threadedComments/threadedComment1.xml"/>')
+        types += ('<Override PartName="/xl/threadedComments/threadedComment1.xml" '
+                  'ContentType="application/vnd.ms-excel.threadedcomments+xml"/>')
+        members["xl/threadedComments/threadedComment1.xml"] = (
+            '<ThreadedComments xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
+            '<threadedComment ref="K1" dT="2022-01-10T09:00:00.00" personId="{00000000-0000-0000-0000-000000000001}" '
+            'id="{00000000-0000-0000-0000-000000000002}"><text>请财务科核对执行数</text></threadedComment>'
+            '</ThreadedComments>').encode()
+    members[rels_name] = rels.replace(b"</Relationships>", extra.encode() + b"</Relationships>")
+    members[sheet] = re.sub(rb"(</sheetData>.*?)(</worksheet>)", rb'\1<drawing r:id="rIdDrawing"/>\2', members[sheet],
+                            count=1, flags=re.S)
+    if b'xmlns:r=' not in members[sheet][:500]:
+        members[sheet] = members[sheet].replace(b"<worksheet ", f'<worksheet xmlns:r="{PKG_REL}" '.encode(), 1)
+    members["xl/drawings/drawing1.xml"] = drawing.encode()
+    members["xl/drawings/_rels/drawing1.xml.rels"] = (
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rIdImage" Type="{PKG_REL}/image" Target="../media/image1.png"/></Relationships>').encode()
+    members["xl/media/image1.png"] = png
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", types.encode() + b"</Types>")
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    return dest
+
+
+def test_a_copy_that_lacks_pictures_or_shapes_says_so(tmp_path):
+    """Excel 365's threaded comments send a workbook through openpyxl, which keeps neither pictures
+    (without Pillow) nor shapes: the copy is still made, and an F009 names what it lacks. The same
+    drawing without threaded comments is copied whole, and no F009."""
+    import zipfile
+
+    from perfeval.pipeline import run
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    late = inbox / "05_打非案件司法鉴定中介费.xlsx"  # 执行率 1.60%: it gets a copy
+    with_drawing(late, late, threaded=True)
+    whole = inbox / "04_金融监管工作经费.xlsx"
+    with_drawing(whole, whole, threaded=False)
+    batch, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=1)
+    [f009] = [i for i in batch.issues if i.code == "F009"]
+    assert f009.file == late.name and f009.level == "提示"
+    assert "图片、形状或文本框、新式批注" in f009.message and "05_打非案件司法鉴定中介费_审核意见.xlsx" in f009.message
+    copies = {p.name: p for p in outputs.returns}
+    assert "05_打非案件司法鉴定中介费_审核意见.xlsx" in copies
+    data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
+    assert [i["file"] for i in data["issues"] if i["code"] == "F009"] == [late.name]
+    with zipfile.ZipFile(copies["04_金融监管工作经费_审核意见.xlsx"]) as z:  # warnings of its own: a copy
+        assert "xl/media/image1.png" in z.namelist() and "单位盖章处".encode() in z.read("xl/drawings/drawing1.xml")
