@@ -88,8 +88,8 @@ OLD_COMMENT_MARK = "——原批注——"
 # comment gets its author back when the next round removes perfeval's lines; copies of earlier versions
 # carry the bare mark.
 OLD_COMMENT = re.compile(r"(?:^|\n)——原批注(?:（([^\n]*)）)?——\n")
-# A 审核意见 sheet perfeval added is named so, or "审核意见 (2)" when the workbook has its own 审核意见.
-REVIEW_SHEET_NAME = re.compile(re.escape(REVIEW_SHEET) + r"(?: \(\d+\))?")
+# A 审核意见 sheet perfeval added is named so, or 审核意见_2 when the workbook has its own 审核意见.
+REVIEW_SHEET_NAME = re.compile(re.escape(REVIEW_SHEET) + r"(?:_\d+)?")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
@@ -437,19 +437,8 @@ def is_stale_review_sheet(ws: Worksheet) -> bool:
 
 def looks_like_review_sheet(title: str, headers: Sequence[str]) -> bool:
     """A title "<file> 审核意见" above perfeval's header row: a sheet perfeval added. A workbook's own
-    sheet that happens to be called 审核意见 is kept, and the new one is named 审核意见 (2)."""
+    sheet that happens to be called 审核意见 is kept, and the new one is named 审核意见_2."""
     return title.strip().endswith(REVIEW_SHEET) and tuple(h.strip() for h in headers) == HEADERS
-
-
-def review_sheet_name(taken: Iterable[str]) -> str:
-    """审核意见, or 审核意见 (2), (3), ... when the workbook has a sheet of that name (Excel compares
-    sheet names without case)."""
-    taken = {name.casefold() for name in taken}
-    name, n = REVIEW_SHEET, 1
-    while name.casefold() in taken:
-        n += 1
-        name = f"{REVIEW_SHEET} ({n})"
-    return name
 
 
 def clear_old_marks(ws: Worksheet, fills: bool) -> None:
@@ -632,7 +621,7 @@ def title_of(source: Path, issues: Sequence[Issue]) -> str:
 
 def add_review_sheet(wb: Workbook, located: Sequence[tuple[Issue, Target | None]], title: str) -> None:
     """Insert 审核意见 as the first, active sheet: title, guidance, header, one row per issue."""
-    ws = wb.create_sheet(review_sheet_name(wb.sheetnames), 0)
+    ws = wb.create_sheet(excel_sheet_title(REVIEW_SHEET, wb.sheetnames), 0)
     for other in wb.worksheets[1:]:
         # A sheet still marked selected would open grouped with 审核意见 in Excel.
         other.sheet_view.tabSelected = False

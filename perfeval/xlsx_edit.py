@@ -1535,7 +1535,7 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     pkg.write_part(review_part, review_sheet_xml(styles, located, R.title_of(source, issues)))
     types.override(review_part, CT_WORKSHEET)
     review_rid = wb_rels.add(RT_WORKSHEET, review_part)
-    review_name = R.review_sheet_name(s.name for s in sheets)
+    review_name = R.excel_sheet_title(R.REVIEW_SHEET, [s.name for s in sheets])
     review_el = etree.Element(q("sheet"), name=review_name, sheetId=str(max(sheet_ids + [0]) + 1),
                               nsmap={"r": REL_NS})
     review_el.set(R_ID, review_rid)

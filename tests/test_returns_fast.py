@@ -722,7 +722,7 @@ def test_a_copy_saved_by_libreoffice_itself_loses_the_last_rounds_marks(tmp_path
 @pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
 def test_a_workbooks_own_sheet_called_like_the_review_sheet_is_kept(tmp_path, writer):
     """A unit's own 审核意见 sheet is not perfeval's: it stays, round after round, and perfeval's is
-    named 审核意见 (2)."""
+    named 审核意见_2."""
     source = build_form(tmp_path / "form.xlsx")
     wb = load(source)
     own = wb.create_sheet(REVIEW_SHEET)
@@ -734,13 +734,13 @@ def test_a_workbooks_own_sheet_called_like_the_review_sheet_is_kept(tmp_path, wr
     writer(first, ISSUES[2:3], second)
     for path, codes in ((first, ["B001", "B005"]), (second, ["B006"])):
         wb = load(path)
-        assert wb.sheetnames == ["审核意见 (2)", SHEET, "填表说明", REVIEW_SHEET], path.name
+        assert wb.sheetnames == ["审核意见_2", SHEET, "填表说明", REVIEW_SHEET], path.name
         assert [[c.value for c in row] for row in wb[REVIEW_SHEET].iter_rows()] == [["科室审核意见", None],
                                                                                     ["同意报送", "张三"]]
-        review = wb["审核意见 (2)"]
+        review = wb["审核意见_2"]
         assert review["A3"].value == HEADERS[0] and review.print_title_rows.replace("$", "") == "3:3"
         assert [r[3] for r in review.iter_rows(min_row=4, values_only=True)] == codes
-        assert wb.active.title == "审核意见 (2)"
+        assert wb.active.title == "审核意见_2"
 
 
 @pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
