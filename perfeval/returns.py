@@ -176,16 +176,18 @@ DROPPED_PARTS = (
     ("控件", re.compile(r"xl/(?:ctrlprops|activex)/")),
     ("切片器或日程表", re.compile(r"xl/(?:slicers|timelines)/")),
     ("新式批注", re.compile(r"xl/threadedcomments/")),
+    ("SmartArt 图形", re.compile(r"xl/diagrams/data")),
+    ("新式图表", re.compile(r"xl/charts/chartex")),
 )
-SHAPE = re.compile(rb"<(?:\w+:)?sp[\s>]")
+SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|cxnSp)[\s>]")  # shapes, text boxes, lines and arrows
 DRAWING = re.compile(r"xl/drawings/[^/]+\.xml")
 
 
 def left_out(source: bytes, copy: bytes) -> list[str]:
-    """The kinds of content ("图片", "形状或文本框", ...) the source package holds more of than the copy."""
+    """The kinds of content ("图片", "形状（含线条、文本框）", ...) the source package holds more of than the copy."""
 
     def counts(data: bytes) -> dict[str, int]:
-        found = dict.fromkeys(["图片", "形状或文本框"] + [kind for kind, _ in DROPPED_PARTS], 0)
+        found = dict.fromkeys(["图片", "形状（含线条、文本框）"] + [kind for kind, _ in DROPPED_PARTS], 0)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 for info in archive.infolist():
@@ -194,7 +196,7 @@ def left_out(source: bytes, copy: bytes) -> list[str]:
                         if pattern.match(name):
                             found[kind] += 1
                     if DRAWING.fullmatch(name):  # inflated before, by the reader's check and the copy
-                        found["形状或文本框"] += len(SHAPE.findall(archive.read(info)))
+                        found["形状（含线条、文本框）"] += len(SHAPE.findall(archive.read(info)))
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error, ValueError):
             pass
         return found
@@ -463,7 +465,13 @@ def is_review_comment(author: str | None, text: str | None) -> bool:
     forms' own guidance comments have the same author (``perfeval template`` wrote them) and stay.
     LibreOffice saves the author of comments it did not write as " ": a blank author counts as perfeval
     (another author's comment keeps its name)."""
-    return (author or "").strip() in ("", AUTHOR) and REVIEW_LINE.match(text or "") is not None
+    return known_author(author) in ("", AUTHOR) and REVIEW_LINE.match(text or "") is not None
+
+
+def known_author(author: str | None) -> str:
+    """A comment's author, "" when it has none: blank, or "None" (openpyxl reads an empty <author/> so)."""
+    author = " ".join((author or "").split())
+    return "" if author == "None" else author
 
 
 def kept_comment(text: str) -> tuple[str, str] | None:
@@ -471,7 +479,7 @@ def kept_comment(text: str) -> tuple[str, str] | None:
     found = OLD_COMMENT.search(text)
     if found is None or not text[found.end():]:
         return None
-    return found.group(1) or "", text[found.end():]
+    return found.group(1) or " ", text[found.end():]  # " " as LibreOffice writes "no author": "" reads as "None"
 
 
 def unique_issues(issues: Iterable[Issue]) -> list[Issue]:
@@ -588,7 +596,7 @@ def make_comment(issues: Sequence[Issue], old: Comment | None) -> Comment:
     lines = [f"{i.code}（{i.level}）：{i.message}" for i in issues]
     text = "\n".join(dict.fromkeys(lines))
     if old is not None and old.text.strip():
-        author = " ".join((old.author or "").split())
+        author = known_author(old.author)
         mark = f"——原批注（{author}）——" if author else OLD_COMMENT_MARK
         text += f"\n{mark}\n{old.text.strip()}"
     text = ILLEGAL_CHARACTERS_RE.sub("", text)

@@ -1550,8 +1550,10 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
     wb_rels.flush()
     styles.flush()
     drop_sheet_titles(pkg, root_rels)
+    added = {name.lower() for name in pkg.added}  # a new part may have a removed one's name (the review sheet)
     for name in pkg.removed:  # LibreOffice writes an Override for every part, .rels included
-        types.forget(name)
+        if name.lower() not in added:
+            types.forget(name)
     types.flush()
 
 

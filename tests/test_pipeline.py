@@ -371,7 +371,7 @@ def test_a_copy_that_lacks_pictures_or_shapes_says_so(tmp_path):
     batch, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=1)
     [f009] = [i for i in batch.issues if i.code == "F009"]
     assert f009.file == late.name and f009.level == "提示"
-    assert "图片、形状或文本框、新式批注" in f009.message and "05_打非案件司法鉴定中介费_审核意见.xlsx" in f009.message
+    assert "图片、形状（含线条、文本框）、新式批注" in f009.message and "05_打非案件司法鉴定中介费_审核意见.xlsx" in f009.message
     copies = {p.name: p for p in outputs.returns}
     assert "05_打非案件司法鉴定中介费_审核意见.xlsx" in copies
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))

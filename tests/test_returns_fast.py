@@ -769,3 +769,56 @@ def test_review_comments_spelled_in_character_references_are_found(tmp_path):
     write_marked_copy_fast(odd, [Issue("B002", WARNING, "别处", FILE, SHEET, "E6")], second)
     ws = load(second)[SHEET]
     assert ws["D6"].comment is None and fill_of(ws["D6"]) is None
+
+
+def test_a_third_round_stays_on_the_fast_path(tmp_path):
+    """The new review sheet may take the stale one's part name: it keeps its content type, so the
+    next round's copy is a sound package the fast path edits again (not one Excel must repair)."""
+    source = build_form(tmp_path / "form.xlsx")
+    rounds = [source] + [tmp_path / f"round{n}.xlsx" for n in (1, 2, 3)]
+    for n, (before, after) in enumerate(zip(rounds, rounds[1:])):
+        write_marked_copy_fast(before, [ISSUES[n]], after)  # raises Unsupported on an odd content type
+        with zipfile.ZipFile(after) as z:
+            types = z.read("[Content_Types].xml").decode()
+            sheets = [name for name in z.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)]
+        typed = set(re.findall(r'PartName="/([^"]+)"[^>]*worksheet\+xml', types))
+        assert sorted(typed) == sorted(sheets) and len(sheets) == 3, after.name
+    assert [r[3] for r in review_rows(load(rounds[-1]))] == [ISSUES[2].code]
+
+
+@pytest.mark.parametrize("writer", [write_marked_copy_fast, returns.write_marked_copy_openpyxl])
+def test_a_comment_without_author_stays_without_one(tmp_path, writer):
+    """openpyxl reads an empty <author/> as "None": a kept comment without author is given back as
+    LibreOffice writes one (" "), and never becomes "——原批注（None）——"."""
+    source = build_form(tmp_path / "form.xlsx")
+    wb = load(source)
+    wb[SHEET]["G6"].comment = Comment("单位说明", " ")
+    wb.save(source)
+    paths = [source] + [tmp_path / f"round{n}.xlsx" for n in (1, 2, 3, 4)]
+    flagged = [Issue("B001", ERROR, "有误", FILE, SHEET, "G6"), Issue("B001", ERROR, "别处", FILE, SHEET, "D6")]
+    for n, (before, after) in enumerate(zip(paths, paths[1:])):
+        writer(before, [flagged[n % 2]], after)
+        note = load(after)[SHEET]["G6"].comment
+        if n % 2:
+            assert (note.text, note.author.strip()) == ("单位说明", ""), after.name
+        else:
+            assert note.text == "B001（错误）：有误\n——原批注——\n单位说明", after.name
+
+
+def test_left_out_counts_lines_and_arrows_as_shapes():
+    import io
+
+    def package(members: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+    drawing = (b'<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing">'
+               b'<xdr:twoCellAnchor><xdr:cxnSp macro=""><xdr:nvCxnSpPr/></xdr:cxnSp></xdr:twoCellAnchor></xdr:wsDr>')
+    source = package({"xl/workbook.xml": b"<workbook/>", "xl/drawings/drawing1.xml": drawing,
+                      "xl/diagrams/data1.xml": b"<dgm/>"})
+    assert returns.left_out(source, package({"xl/workbook.xml": b"<workbook/>"})) == ["形状（含线条、文本框）",
+                                                                                       "SmartArt 图形"]
+    assert returns.left_out(source, source) == []
