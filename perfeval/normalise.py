@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import EMPTY, RawCell, RawForm, UnitSheet, normalise_label
+from perfeval.reader import EMPTY, TOO_LONG, RawCell, RawForm, UnitSheet, cap_long_texts, normalise_label
 from perfeval.values import clean_text, format_number, is_empty, parse_amount, parse_value
 
 _CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
@@ -51,10 +51,13 @@ def split_code(text: str) -> tuple[str, str]:
 def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     """A ``Project`` from a ``RawForm``, and the issues normalisation found (F005, B008, B011, B013)."""
     ctx = _Context(form)
+    cut = [c for cells in (form.fields, *form.funds.values(), *form.indicators) for c in cap_long_texts(cells)]
     text = lambda key: _text(ctx, form.fields.get(key))
     line = lambda key: _one_line(text(key))
     code, name = split_code(line("name"))
     ctx.project = name
+    for cell, length in cut:
+        ctx.add("F007", cell, TOO_LONG.format(length))
     dept_code, department = split_code(line("department"))
     _, implementer = split_code(line("implementer"))
     own_code = line("code")

@@ -256,6 +256,9 @@ def _read_into(book: Workbook, path: Path) -> None:
         rows, merged = grid
         if normalise_label(sheet_name) == UNIT_SHEET:
             book.unit = read_unit_sheet(rows, book.file, sheet_name)
+            for cell, length in cap_long_texts(book.unit.items):
+                book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
+                                                cell=cell))
             continue
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
@@ -689,12 +692,10 @@ def _check_extent(name: str, xml: bytes, budget: int) -> int:
     if len(xml) // 4 <= budget:
         tags = len(xml) // 4  # a cell takes at least four bytes (<c/>): no need to count
     else:
-        tags = len(_CELL_TAG.findall(xml))
-        if tags > budget:
-            raise _Reject("F007", _TOO_MANY_CELLS)
+        tags = _count_cell_tags(xml, budget)
     if _ODD_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
         return tags
-    tags = len(_CELL_TAG.findall(xml))
+    tags = _count_cell_tags(xml, budget)
     max_row = max_col = row = col = matched = 0
     find_refs = _REF.findall
     for kind, attrs, closed, end in _tags(xml):
@@ -726,6 +727,16 @@ def _check_extent(name: str, xml: bytes, budget: int) -> int:
         raise _Reject("F007", f"工作表 {name} 的范围过大（最远的单元格在第 {max_row:,} 行、第 {max_col:,} 列），"
                               f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
     return tags
+
+
+def _count_cell_tags(xml: bytes, budget: int) -> int:
+    """The cell tags of a sheet, counted one by one (a list of millions of matches would itself take
+    hundreds of MB); more than ``budget`` is F007."""
+    count = 0
+    for count, _ in enumerate(_CELL_TAG.finditer(xml), start=1):
+        if count > budget:
+            raise _Reject("F007", _TOO_MANY_CELLS)
+    return count
 
 
 def _tags(xml: bytes):
@@ -774,8 +785,21 @@ def _col_index(letters: bytes) -> int:
 _ODS_TAG = re.compile(rb'<(table:table-row|table:table-cell|table:covered-table-cell|table:table|/table:table)'
                       rb'(?=[\s/>])((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)>|</table:table-row>')
 _ODS_NAME = re.compile(rb'table:name\s*=\s*"([^"]*)"')
-_ODS_ROWS = re.compile(rb'number-rows-repeated\s*=\s*["\'](\d+)')
-_ODS_COLS = re.compile(rb'number-columns-repeated\s*=\s*["\'](\d+)')
+# attributes one by one, so that a decoy ("x:number-rows-repeated", or the text inside another
+# attribute's value) is not taken for the table: one calamine reads
+_ODS_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def _ods_repeat(attrs: bytes, name: bytes) -> int:
+    """The largest value the attribute ``name`` is given in a tag (1 when it has none)."""
+    found = 1
+    for m in _ODS_ATTR.finditer(attrs):
+        if m.group(1) == name:
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            if b"&" in value:
+                value = html.unescape(value.decode("utf-8", "replace")).encode()
+            found = max([found] + [int(d) for d in re.findall(rb"\d+", value)])
+    return found
 
 
 def _check_ods(data: bytes, members: dict[str, _Member]) -> Problem | None:
@@ -805,8 +829,7 @@ def _check_ods_extent(xml: bytes) -> None:
         if kind == b"table:table-cell" or kind == b"table:covered-table-cell":
             span = 1
             if b"repeated" in attrs:
-                found = _ODS_COLS.search(attrs)
-                span = int(found.group(1)) if found else 1
+                span = _ods_repeat(attrs, b"table:number-columns-repeated")
             if not closed or b"value-type" in attrs:
                 has_content = True
                 if col + span > max_col:
@@ -814,8 +837,8 @@ def _check_ods_extent(xml: bytes) -> None:
                 cells += span * repeat
             col += span
         elif kind == b"table:table-row":
-            found = _ODS_ROWS.search(attrs) if b"repeated" in attrs else None
-            repeat, col, has_content = (int(found.group(1)) if found else 1), 0, False
+            repeat = _ods_repeat(attrs, b"table:number-rows-repeated") if b"repeated" in attrs else 1
+            col, has_content = 0, False
             if closed:
                 row += repeat
         elif kind == b"table:table":
@@ -1338,6 +1361,24 @@ def _read_extra(grid: _Grid, form: RawForm) -> None:
             value = grid.below(r, c, limit=1)
         if not _is_blank(value.value) or key not in form.fields:
             form.fields[key] = value
+
+
+# Excel and WPS hold at most 32,767 characters in a cell: a longer text was written by a program, and
+# every output repeats a project's texts (a 15-million-character name took a report past 1 GB).
+MAX_CELL_TEXT = 32_767
+TOO_LONG = ("单元格文字长达 {:,} 字，超过 Excel 单元格的上限 32,767 字（可能是程序生成或异常的文件），只读取了前 32,767 字；"
+            "请删除多余内容后另存")
+
+
+def cap_long_texts(cells: dict[str, RawCell]) -> list[tuple[str, int]]:
+    """Cut, in place, the texts longer than a cell can hold to MAX_CELL_TEXT; (cell, length) of each."""
+    cut = []
+    for key, raw in cells.items():
+        v = raw.value
+        if v.__class__ is str and len(v) > MAX_CELL_TEXT:
+            cells[key] = RawCell(v[:MAX_CELL_TEXT], raw.cell)
+            cut.append((raw.cell, len(v)))
+    return cut
 
 
 def read_unit_sheet(rows: list[list[object]], file: str, sheet: str) -> UnitSheet:

@@ -453,6 +453,66 @@ def test_repeat_hidden_behind_a_formula_in_ods_is_found(tmp_path, no_calamine):
     assert only_issue(book).code == "F007" and not no_calamine
 
 
+@pytest.mark.parametrize("decoy", [
+    b'x:number-rows-repeated="1" table:number-rows-repeated="1000000"',  # another prefix first
+    b"table:style-name='ro1 table:number-rows-repeated=\"1\"' table:number-rows-repeated='1000000'",  # in a value
+    b'table:number-rows-repeated="1" table:number-rows-repeated="1000000"',  # given twice
+], ids=["other-prefix", "inside-a-value", "twice"])
+def test_a_decoy_repeat_attribute_in_ods_does_not_hide_the_real_one(tmp_path, no_calamine, decoy):
+    """calamine reads table:number-rows-repeated by that exact name: so does the check."""
+    members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
+    members["content.xml"] = members["content.xml"].replace(
+        b"</table:table>", b'<table:table-row xmlns:x="urn:x" ' + decoy + b'><table:table-cell office:value-type="float" '
+                           b'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+                           b"<table:table-row><table:table-cell/></table:table-row></table:table>", 1)
+    issue = only_issue(read(write_members(tmp_path / "诱饵.ods", members))[0])
+    assert issue.code == "F007" and not no_calamine  # a million rows: too far and too many cells
+
+
+def test_millions_of_empty_cells_are_counted_without_a_list_of_them(tmp_path, no_calamine):
+    """A sheet of 4 million <c/> (20 MB of XML, under the size limits) is F007 for its cell count, and
+    counting them does not itself take hundreds of MB (a worker's memory share is 320 MB)."""
+    import tracemalloc
+
+    import random
+
+    cells = b"".join(random.Random(1).choices([b"<c/>", b"<c />", b"<c  />", b"<c\t/>"], k=4_000_000))  # no bomb
+    path = with_sheet(tmp_path / "空单元格.xlsx", extra_rows(b'<row r="60">' + cells + b"</row>"))
+    tracemalloc.start()
+    try:
+        book, _ = read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    issue = only_issue(book)
+    assert issue.code == "F007" and "200,000" in issue.message
+    assert peak < 80 << 20, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_text_longer_than_a_cell_can_hold_is_cut_and_reported(tmp_path):
+    """Excel holds 32,767 characters in a cell; a program can write millions, which every output would
+    repeat (a 15-million-character name took a report past 1 GB). Such texts are cut to 32,767
+    characters, with an F007 on their cell; the form is still scored."""
+    from perfeval.pipeline import run
+    from tests.corpus import unit_sheet
+
+    (tmp_path / "inbox").mkdir()
+    path = write_book(tmp_path / "长.xlsx", [standard_sheet(Form(name="长名称")), unit_sheet()])
+    members = members_of(path)  # XlsxWriter and openpyxl both stop at 32,767: the strings are put in by hand
+    strings = members["xl/sharedStrings.xml"]
+    strings = strings.replace("长名称".encode(), ("金融监管" + "经费" * 40_000).encode())
+    members["xl/sharedStrings.xml"] = strings.replace("项目资金按管理办法统筹支配。".encode(), ("资金" * 30_000).encode())
+    write_members(tmp_path / "inbox" / "长.xlsx", members)
+    batch, outputs = run(tmp_path / "inbox", tmp_path / "out", load_rules(), jobs=0)
+    [result] = batch.results
+    assert len(result.project.name) <= 32_767 and result.status == "已评分"
+    cut = sorted((i.sheet, i.message) for i in batch.issues if i.code == "F007")
+    assert [sheet for sheet, _ in cut] == ["单位情况", "项目支出绩效自评表"]
+    assert "长达 60,000 字" in cut[0][1] and "长达 80,004 字" in cut[1][1]
+    assert len(batch.unit.funds_management) == 32_767
+    assert outputs.result.stat().st_size < 2_000_000
+
+
 def test_empty_repeated_rows_in_ods_are_fine(tmp_path):
     """LibreOffice ends every table with a million repeated empty rows."""
     members = members_of(write_book(tmp_path / "f.ods", [standard_sheet(Form())]))
