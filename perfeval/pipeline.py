@@ -21,7 +21,7 @@ from perfeval.outputs import REPORT_NAME, RESULT_NAME, RETURNS_DIR, SUMMARY_NAME
 from perfeval.discover import Inbox, find_workbooks
 from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
 from perfeval.normalise import normalise_form
-from perfeval.reader import Workbook, read_workbook
+from perfeval.reader import MAX_FILE, Workbook, open_regular, read_workbook
 from perfeval.rules import Rules
 from perfeval.score import score_project
 from perfeval.units import assign_units
@@ -151,10 +151,16 @@ def file_record(path: Path, inbox: Inbox, reading: Reading) -> FileRecord:
 
 
 def sha256_of(path: Path) -> str:
-    """The file's SHA-256, "" when it cannot be read (the reader has said why)."""
+    """The file's SHA-256, "" when it cannot be read, is no regular file or is beyond the reader's size
+    limit (the reader has said why; a FIFO would block, a sparse 1 TB file take hours)."""
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
+        handle = open_regular(path)
+        if handle is None:
+            return ""
+        with handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE:
+                return ""
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError:

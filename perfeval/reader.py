@@ -23,8 +23,10 @@ import hashlib
 import html
 import errno
 import io
+import os
 import posixpath
 import re
+import stat
 import struct
 import sys
 import zlib
@@ -296,13 +298,32 @@ def _fail(book: Workbook, problem: Problem) -> None:
     book.readable = False
 
 
+NOT_A_FILE = "这不是一个普通文件（而是管道、设备或套接字，或指向它们的链接），不是工作簿，已跳过；请把工作簿本身放入收件箱"
+
+
+def open_regular(path: Path):
+    """The file opened for reading, or None when it is no regular file (a FIFO, a device, a socket, or
+    a link to one): opened without blocking (a FIFO would wait for a writer forever) and checked on
+    the opened descriptor, so that a file swapped for a FIFO in between is caught too."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        return None
+    return handle
+
+
 def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE:
-            return b"", ("F007", f"文件大小 {size / 1048576:.0f} MB，超过 {MAX_FILE // 1048576} MB 的读取上限，"
-                                 "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
-        return path.read_bytes(), None
+        handle = open_regular(path)
+        if handle is None:
+            return b"", ("F001", NOT_A_FILE)
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE:
+                return b"", ("F007", f"文件大小 {size / 1048576:.0f} MB，超过 {MAX_FILE // 1048576} MB 的读取上限，"
+                                     "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
+            return handle.read(size + 1), None  # a file growing meanwhile is not read without end
     except OSError as exc:
         if path.is_symlink():
             return b"", ("F001", "文件是一个链接（快捷方式），但它指向的文件不存在或链接绕成了圈；"

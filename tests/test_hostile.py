@@ -212,6 +212,32 @@ def test_empty_and_vanished_files(tmp_path):
     assert only_issue(read(tmp_path / "不存在.xlsx")[0]).code == "F001"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
+def test_pipes_devices_and_a_sparse_terabyte_do_not_stall_the_batch(tmp_path):
+    """A link to a FIFO named like a workbook (opening it waits for a writer), a link to /dev/zero (endless), a
+    sparse 1 TB file (free on disk, hours to hash): each is reported without being read, and the run
+    ends. Run as a command with a time limit, since the failure this guards against is a hang."""
+    import json
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    form_xlsx(inbox / "good.xlsx")
+    os.mkfifo(tmp_path / "pipe")
+    (inbox / "管道.xlsx").symlink_to(tmp_path / "pipe")  # a link to a FIFO (a FIFO itself is no file: not listed)
+    os.mkfifo(inbox / "另一管道.xlsx")
+    (inbox / "零.xlsx").symlink_to("/dev/zero")
+    with open(inbox / "稀疏.xlsx", "wb") as handle:
+        handle.truncate(1 << 40)
+    done = subprocess.run([sys.executable, "-m", "perfeval", "check", str(inbox), "--json"], capture_output=True,
+                          timeout=120)
+    report = json.loads(done.stdout)
+    codes = {(i["file"], i["code"]) for i in report["issues"] if i["code"] in ("F001", "F007")}
+    assert codes == {("管道.xlsx", "F001"), ("零.xlsx", "F001"), ("稀疏.xlsx", "F007")}, report["issues"]
+    assert done.returncode == 1 and [p["file"] for p in report["projects"]] == ["good.xlsx"]
+
+
 def test_links_that_lead_nowhere_are_reported_and_the_batch_goes_on(tmp_path):
     """A link to itself, a loop of two links and a broken link: each is a file issue, a link to a
     form is read like the form, and links to folders are not followed (no endless walk)."""
