@@ -212,6 +212,13 @@ Problem = tuple[str, str]  # (code, message)
 
 ENCRYPTED = "文件已加密，请另存为未加密的工作簿"
 _RESAVE = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
+def is_failure(exc: BaseException) -> bool:
+    """A failure to report (the file fails, not the batch) rather than an interrupt to pass on: every
+    Exception, and pyo3's PanicException (python-calamine's Rust code panicking on a malformed file),
+    which derives from BaseException, so that ``except Exception`` lets it through."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 _UNREADABLE = "文件读取时出错（技术信息：{}），已跳过；" + _RESAVE
 
 
@@ -220,7 +227,9 @@ def read_workbook(path: Path, name: str) -> Workbook:
     book = Workbook(name)
     try:
         _read_into(book, Path(path))
-    except Exception as exc:  # a bug or an input nobody foresaw must cost this file only
+    except BaseException as exc:  # a bug or an input nobody foresaw must cost this file only
+        if not is_failure(exc):
+            raise
         book.issues.append(checks.issue("F001", _UNREADABLE.format(_short(exc)), file=name))
         book.readable = False
     return book
@@ -240,7 +249,9 @@ def _read_into(book: Workbook, path: Path) -> None:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(m.name, m.visible == python_calamine.SheetVisibleEnum.Visible)
                   for m in workbook.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
-    except Exception as exc:  # calamine raises its own error types for every kind of bad file
+    except BaseException as exc:  # calamine raises its own error types for every kind of bad file
+        if not is_failure(exc):
+            raise
         _fail(book, ("F001", _open_failure(path, data, exc)))
         return
     hidden_forms: list[RawForm] = []
@@ -347,7 +358,9 @@ def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[ob
     except python_calamine.PasswordError:
         _fail(book, ("F001", ENCRYPTED))
         return None
-    except Exception as exc:
+    except BaseException as exc:
+        if not is_failure(exc):
+            raise
         book.issues.append(checks.issue(
             "F001", f"该工作表无法读取（技术信息：{_short(exc)}），请在 Excel 中打开后另存再提交",
             file=book.file, sheet=sheet_name))

@@ -50,6 +50,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval.model import ERROR, INFO, LEVELS, WARNING, Issue
+from perfeval.reader import is_failure
 
 REVIEW_SHEET = "审核意见"
 AUTHOR = "perfeval"
@@ -252,7 +253,9 @@ def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[s
             wb.template = False  # an .xltx/.xltm source is still saved as a plain .xlsx
             return wb, {}
         return rebuild_workbook(source, data)
-    except Exception as exc:  # openpyxl, zipfile and python-calamine each raise their own types
+    except BaseException as exc:  # openpyxl, zipfile and python-calamine each raise their own types
+        if not is_failure(exc):
+            raise
         raise MarkedCopyError(f"无法读取源文件（openpyxl 不能打开它：{type(exc).__name__}）") from exc
 
 

@@ -121,7 +121,9 @@ class _Raised:
 def _call(func: Callable[[T], R], item: T) -> R | _Raised:
     try:
         return func(item)
-    except Exception as exc:  # the batch goes on; on_failure reports it
+    except BaseException as exc:  # the batch goes on; on_failure reports it (a native panic too)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
         return _Raised(exc)
 
 

@@ -581,6 +581,25 @@ def test_encrypted_xls_says_so(tmp_path, no_calamine):
     assert issue.message == ENCRYPTED and not no_calamine
 
 
+def test_a_file_that_makes_calamine_panic_costs_that_file_only(tmp_path):
+    """An .xls whose sheet offset (BOUNDSHEET) points past its stream makes python-calamine's Rust code
+    panic: pyo3 raises PanicException, a BaseException that ``except Exception`` lets through, and
+    that a worker cannot send back. It is an F001 like any unreadable file, and the batch goes on."""
+    data = bytearray(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
+    [found] = [m for m in re.finditer(rb"\x85\x00(..)", data) if 8 < struct.unpack_from("<H", data, m.start() + 2)[0] < 40
+               and struct.unpack_from("<I", data, m.start() + 4)[0] < len(data)][:1]
+    struct.pack_into("<I", data, found.start() + 4, 0x7FFFFFF0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "坏.xls").write_bytes(bytes(data))
+    form_xlsx(inbox / "好.xlsx")
+    issue = only_issue(read(inbox / "坏.xls")[0])
+    assert issue.code == "F001" and "技术信息" in issue.message
+    batch = evaluate([inbox], load_rules(), jobs=1)  # in a worker too
+    assert [(i.file, i.code) for i in batch.issues if i.code == "F001"] == [("坏.xls", "F001")]
+    assert [r.project.file for r in batch.results] == ["好.xlsx"]
+
+
 def test_huge_but_legitimate_sheet_is_read(tmp_path):
     sheet = standard_sheet(Form())
     for k in range(3000):
