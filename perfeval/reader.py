@@ -19,6 +19,7 @@ again, so the file cannot change in between).
 
 from __future__ import annotations
 
+import array
 import hashlib
 import html
 import errno
@@ -960,6 +961,14 @@ def _biff_sheet_name(raw: bytes) -> str:
     return raw[1:1 + length].decode("gb18030", "replace")
 
 
+def _uint32s(data: bytes) -> array.array:
+    """Little-endian 32-bit entries, 4 bytes each (a tuple of Python ints takes 9 bytes per byte read)."""
+    table = array.array("I", data[: len(data) // 4 * 4])
+    if sys.byteorder == "big":
+        table.byteswap()
+    return table
+
+
 def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
     """The first stream of the root storage named one of ``wanted`` (lower case), or None."""
     if len(data) < 512:
@@ -989,8 +998,9 @@ def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
         difat += entries[:-1]
         index = entries[-1]
     fat_sectors = [i for i in difat[:n_fat] if i < n_sectors]
-    fat = b"".join(sector(i).ljust(size, b"\0") for i in fat_sectors)
-    fat_table = struct.unpack(f"<{len(fat) // 4}I", fat)
+    if len(set(fat_sectors)) != len(fat_sectors):
+        raise _Reject("F001", _OLE_BROKEN)  # a FAT sector listed twice: the table would outgrow the file
+    fat_table = _uint32s(b"".join(sector(i).ljust(size, b"\0") for i in fat_sectors))
 
     def chain(start: int, table, limit: int) -> list[int]:
         found, index = [], start
@@ -1025,7 +1035,7 @@ def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
             return read(start, length)
         mini_stream = read(*root)
         minifat = read(first_minifat, min(n_minifat, n_sectors) * size) if n_minifat else b""
-        mini_table = struct.unpack(f"<{len(minifat) // 4}I", minifat)
+        mini_table = _uint32s(minifat)
         mini = chain(start, mini_table, len(mini_stream) // 64 + 1)
         if length > len(mini) * 64:
             raise _Reject("F001", _OLE_BROKEN)

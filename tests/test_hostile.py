@@ -572,6 +572,18 @@ def test_xls_whose_sector_chain_loops_is_rejected_before_calamine(tmp_path, no_c
     assert issue.code == "F001" and "扇区链" in issue.message and not no_calamine
 
 
+def test_xls_that_lists_a_fat_sector_many_times_is_rejected(tmp_path, no_calamine):
+    """A DIFAT naming one FAT sector over and over would make a FAT table far larger than the file
+    (a 3 MB file built a 390 MB table): a sector listed twice is a broken file."""
+    data = bytearray(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
+    first = struct.unpack_from("<I", data, 0x4C)[0]
+    struct.pack_into("<I", data, 0x2C, 109)  # 109 FAT sectors, all of them the first one
+    struct.pack_into("<109I", data, 0x4C, *([first] * 109))
+    (tmp_path / "重复.xls").write_bytes(bytes(data))
+    issue = only_issue(read(tmp_path / "重复.xls")[0])
+    assert issue.code == "F001" and "扇区链" in issue.message and not no_calamine
+
+
 def test_encrypted_xls_says_so(tmp_path, no_calamine):
     data = write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes()
     codepage = b"\x42\x00\x02\x00\xb0\x04"  # CODEPAGE (1200) in the workbook globals
