@@ -120,6 +120,11 @@ def _text(ctx: _Context, raw: RawCell | None) -> str:
     return text
 
 
+# An amount, 分值 or 得分 beyond this is no figure of a form (1 万亿 万元 is a hundred times a
+# year's national budget): it would only overflow the sums.
+MAX_AMOUNT = 1e12
+
+
 def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: bool = False) -> Amount:
     if raw is None:
         return Amount()
@@ -140,6 +145,9 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
             what = "（金额以万元为单位）" if money else ""
             ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值{what}")
             return Amount(None, raw.cell, text)
+    if value is not None and not abs(value) < MAX_AMOUNT:
+        ctx.add("B011", raw.cell, f"“{text[:40]}”超出合理范围（绝对值应小于 1 万亿），请核对数值和金额单位")
+        return Amount(None, raw.cell, text)
     if value is not None and money and ctx.form.amount_unit == "元":
         value = value / 10000
     if value is not None and percent and value > 1.5 and "%" not in text and "％" not in text:

@@ -27,15 +27,17 @@ INVISIBLE_CHARS = re.compile("[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202
 
 def report_names(unit_names: list[str]) -> dict[str, str]:
     """Unit name -> report file name: 绩效自评报告.docx for one unit, else <单位名称>绩效自评报告.docx
-    per unit (made safe, numbered when two names collide)."""
+    per unit (made safe, numbered when two names collide, in any case)."""
     if len(unit_names) <= 1:
         return {name: REPORT_NAME for name in unit_names} or {"": REPORT_NAME}
     names: dict[str, str] = {}
+    taken: set[str] = set()  # without case: Windows and macOS would put "ABC" and "abc" in one file
     for unit in unit_names:
         name, n = safe_file_name(unit, REPORT_NAME), 2
-        while name in names.values():
+        while name.casefold() in taken:
             name, n = safe_file_name(f"{unit}({n})", REPORT_NAME), n + 1
         names[unit] = name
+        taken.add(name.casefold())
     return names
 
 

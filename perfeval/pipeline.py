@@ -252,9 +252,9 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0,
             continue
         name = returned_name(record.name)
         stem, n = name[: -len(".xlsx")], 2
-        while name in names:
+        while name.casefold() in names:  # without case: "X_Y" and "x_y" are one file on Windows and macOS
             name, n = f"{stem}({n}).xlsx", n + 1
-        names.add(name)
+        names.add(name.casefold())
         tasks.append((record.path, tuple(issues), folder / name, record.sha256))
         files.append(record.name)
     if progress:

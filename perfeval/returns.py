@@ -38,7 +38,7 @@ from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
 
 import openpyxl
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
@@ -52,6 +52,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perfeval.model import ERROR, INFO, LEVELS, WARNING, Issue
 from perfeval.reader import is_failure
 
+# What XML 1.0 cannot hold: openpyxl's control characters, and U+FFFE/U+FFFF and lone surrogates,
+# which an .xls cell can (lxml refuses them when the copy is saved)
+ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 REVIEW_SHEET = "审核意见"
 AUTHOR = "perfeval"
 REVIEW_LINE = re.compile(f"[A-Za-z0-9]+（(?:{'|'.join(LEVELS)})）：")  # the first line of make_comment
@@ -389,7 +392,7 @@ def rebuild_workbook(source: Path, data: bytes | None = None) -> tuple[Workbook,
 
 def excel_sheet_title(name: str, taken: Iterable[str]) -> str:
     """A sheet title Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the workbook."""
-    title = INVALID_TITLE_REGEX.sub("_", name).strip("'")[:31] or "Sheet"
+    title = INVALID_TITLE_REGEX.sub("_", ILLEGAL_CHARACTERS_RE.sub("", name)).strip("'")[:31] or "Sheet"
     taken_lower = {t.lower() for t in taken}
     base, n = title, 1
     while title.lower() in taken_lower:

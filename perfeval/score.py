@@ -7,8 +7,9 @@ ROUND_HALF_UP to two decimals, per indicator and for the budget score; the total
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from perfeval.model import (
     COST_KIND, EFFECT_KIND, NOT_SCORED, OUTPUT_KIND, SATISFACTION_KIND, SCORED, Indicator,
@@ -20,9 +21,16 @@ from perfeval.values import comparable, deadline_of
 FORWARD, REVERSE, EQUAL, DEADLINE, QUALITATIVE = "正向", "反向", "等于", "时效", "定性"
 
 
+# Enough digits for any double (up to 1.8e308) to keep its two decimals: the default 28 raise
+# InvalidOperation from 1e26 on, which a form can hold (a ratio of two absurd indicator values).
+WIDE = Context(prec=400)
+
+
 def round2(x: float) -> float:
     """ROUND_HALF_UP to 2 decimals, as a finance officer's calculator does (5.035 -> 5.04)."""
-    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if not math.isfinite(x):
+        return x
+    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=WIDE))
 
 
 def fmt(x: float) -> str:

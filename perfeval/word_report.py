@@ -37,6 +37,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from perfeval.score import WIDE
 from pathlib import Path
 from typing import NamedTuple
 
@@ -110,13 +112,13 @@ OWN_LEVEL = re.compile(r"(区级|县级|市级|省级|本级)资金")
 # --- Numbers and text -------------------------------------------------------------------------------
 
 def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
 
 
 @functools.lru_cache(maxsize=8192)  # the same few scores and amounts recur on every page
 def _fixed(x: float, places: int = 2) -> str:
     """A number rounded half-up the way the scoring rounds (SCORING.md §3), never "-0.00"."""
-    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    d = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=WIDE)
     return f"{abs(d) if d == 0 else d:.{places}f}"
 
 
@@ -1044,9 +1046,10 @@ def _template() -> _Template:
 def _core_properties(facts: _Facts) -> bytes:
     element = copy.deepcopy(_template().core)
     props = CoreProperties(element)
-    props.title = facts.title
-    props.author = facts.unit_name
-    props.last_modified_by = facts.unit_name
+    # python-docx refuses a property of more than 255 characters (a unit name can be that long);
+    # the document's own title and text keep the whole name
+    props.title = facts.title[:255]
+    props.author = props.last_modified_by = facts.unit_name[:255]
     props.comments = ""
     props.revision = 1
     props.created = props.modified = facts.batch.run_time

@@ -378,3 +378,74 @@ def test_a_copy_that_lacks_pictures_or_shapes_says_so(tmp_path):
     assert [i["file"] for i in data["issues"] if i["code"] == "F009"] == [late.name]
     with zipfile.ZipFile(copies["04_金融监管工作经费_审核意见.xlsx"]) as z:  # warnings of its own: a copy
         assert "xl/media/image1.png" in z.namelist() and "单位盖章处".encode() in z.read("xl/drawings/drawing1.xml")
+
+
+def seed_copy(inbox: Path, number: str, name: str, cells: dict[str, object] | None = None,
+              sheet: str = "项目支出绩效自评表") -> Path:
+    """A seed form copied into ``inbox`` under ``name``, with ``cells`` changed (openpyxl)."""
+    target = inbox / name
+    shutil.copy(sorted(SEED.glob(f"{number}_*.xlsx"))[0], target)
+    if cells:
+        wb = openpyxl.load_workbook(target)
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+        wb.save(target)
+    return target
+
+
+def test_absurd_figures_are_reported_not_fatal(tmp_path):
+    """A 全年预算数 of 1e26 (the Decimal rounding of the report used to raise beyond 28 digits) and an
+    indicator whose actual is 1e26 times its target: every output is written, the amount is a B011."""
+    from perfeval.pipeline import run
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seed_copy(inbox, "01", "巨额.xlsx", {"D6": 1e26, "E6": 1e26})
+    seed_copy(inbox, "02", "比例.xlsx", {"E14": "≥0.000000000001次", "F14": "99999999999999次"})
+    batch, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=0)
+    assert [(i.file, i.cell) for i in batch.issues if i.code == "B011"] == [("巨额.xlsx", "D6"), ("巨额.xlsx", "E6")]
+    status = {r.project.file: r.status for r in batch.results}
+    assert status["比例.xlsx"] == "已评分" and status["巨额.xlsx"] == "未评分"  # no budget to score against
+    docx.Document(outputs.reports[0])
+    json.loads(outputs.result.read_text(encoding="utf-8"))  # strict JSON: no Infinity
+    totals = openpyxl.load_workbook(outputs.summary).worksheets[0]
+    assert all(c.value != float("inf") for row in totals.iter_rows() for c in row)
+
+
+def test_a_unit_name_longer_than_a_document_property_holds(tmp_path):
+    """python-docx refuses core properties over 255 characters: the report is still written."""
+    from perfeval.pipeline import run
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seed_copy(inbox, "01", "01.xlsx")
+    units = inbox / "单位情况.xlsx"
+    shutil.copy(SEED / "单位情况.xlsx", units)
+    wb = openpyxl.load_workbook(units)
+    ws = wb.worksheets[0]
+    [cell] = [row[1] for row in ws.iter_rows() if row[0].value == "单位名称"]
+    cell.value = "长沙市开福区" + "金融事务服务中心" * 40
+    wb.save(units)
+    batch, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=0)
+    report = docx.Document(outputs.reports[0])
+    assert report.core_properties.author == cell.value[:255] and len(batch.unit.name) > 255
+
+
+def test_copy_and_report_names_differ_in_more_than_case(tmp_path):
+    """Windows and macOS do not tell "A" from "a" in file names: two copies or two reports whose names
+    differ only in case are numbered like any other clash."""
+    from perfeval.outputs import report_names
+    from perfeval.pipeline import run
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seed_copy(inbox, "01", "Proj.xlsx")
+    seed_copy(inbox, "05", "proj.xlsx")
+    _, outputs = run(inbox, tmp_path / "out", load_rules(), jobs=0)
+    names = [p.name for p in outputs.returns]
+    assert len(names) == 2 and len({n.casefold() for n in names}) == 2, names
+    reports = report_names(["ABC中心", "abc中心", "Abc中心"])
+    assert len({n.casefold() for n in reports.values()}) == 3, reports

@@ -420,3 +420,14 @@ def test_returned_name_of_long_paths_is_bounded_distinct_and_creatable(tmp_path)
         assert name.startswith("某某市某某区人民政府办公室_打击") and name.endswith("_审核意见.xlsx")
         (tmp_path / name).write_bytes(b"")  # the file system accepts it
     assert returned_name(base + "一.xlsx") == first  # deterministic
+
+
+def test_an_xls_cell_holding_a_noncharacter_is_copied_without_it(tmp_path):
+    """.xls text may hold U+FFFE/U+FFFF, which XML cannot: the copy drops them instead of failing."""
+    from tests.corpus import Form, standard_sheet, write_book
+
+    source = write_book(tmp_path / "f.xls", [standard_sheet(Form(name="金融监管\uffff工作\ufffe经费"))])
+    dest = tmp_path / "copy.xlsx"
+    write_marked_copy(source, [Issue("P001", ERROR, "项目名称有误", "f.xls", "项目支出绩效自评表", "B3")], dest)
+    ws = load_workbook(dest)["项目支出绩效自评表"]
+    assert "金融监管工作经费" in [c.value for row in ws.iter_rows() for c in row]
