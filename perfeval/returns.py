@@ -155,7 +155,7 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256:
         raise MarkedCopyError(f"无法读取源文件（错误号 {exc.errno}）") from exc
     if sha256 and hashlib.sha256(data).hexdigest() != sha256:
         raise MarkedCopyError("文件在审核期间被修改或替换，副本若按新文件生成将与审核结果不符")
-    if FAST_PATH and source.suffix.lower() in OPENPYXL_SUFFIXES:
+    if FAST_PATH and is_package(source, data):
         from perfeval.xlsx_edit import Unsupported, write_marked_copy_fast
 
         try:
@@ -164,7 +164,7 @@ def write_marked_copy(source: Path, issues: Sequence[Issue], dest: Path, sha256:
         except Unsupported:
             pass  # odd package, unreadable source: the openpyxl path copies it or says why it cannot
     write_marked_copy_openpyxl(source, issues, dest, data)
-    if source.suffix.lower() not in OPENPYXL_SUFFIXES:
+    if not is_package(source, data):
         return []  # rebuilt from its values (the module's docstring says what that keeps)
     try:
         return left_out(data, dest.read_bytes())
@@ -209,6 +209,12 @@ def left_out(source: bytes, copy: bytes) -> list[str]:
     return [kind for kind in before if before[kind] > after[kind]]
 
 
+def is_package(source: Path, data: bytes) -> bool:
+    """An .xlsx/.xlsm/.xltx/.xltm that is one (a zip): openpyxl and the fast path copy it. An .xls saved
+    under an .xlsx name (the reader reads files by their content) is rebuilt like an .xls."""
+    return source.suffix.lower() in OPENPYXL_SUFFIXES and data[:2] == b"PK"
+
+
 def write_marked_copy_openpyxl(source: Path, issues: Sequence[Issue], dest: Path, data: bytes | None = None) -> None:
     """``write_marked_copy`` through openpyxl: any format, slower (the whole workbook is loaded and saved)."""
     wb, aliases = open_copy(source, data)
@@ -235,18 +241,20 @@ def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[s
 
     Also returns the renamed sheets of a rebuilt workbook (original name -> title in the copy).
     """
+    package = False
     if source.suffix.lower() in OPENPYXL_SUFFIXES:
         if data is None:
             try:
                 data = source.read_bytes()
             except OSError as exc:
                 raise MarkedCopyError(f"无法读取源文件（错误号 {exc.errno}）") from exc
-        too_large = oversized_merge(data)
+        package = is_package(source, data)
+        too_large = oversized_merge(data) if package else ""
         if too_large:
             raise MarkedCopyError(f"工作表中的合并单元格 {too_large} 范围过大（远超自评表），无法安全生成副本；"
                                   "请取消该合并后另存")
     try:
-        if source.suffix.lower() in OPENPYXL_SUFFIXES:
+        if package:
             with _opened(source, data) as fh, warnings.catch_warnings():
                 # openpyxl warns about every part it drops (x14 data validation, slicers, ...): the copy
                 # is a working copy for staff, the warnings would only flood the batch's output.

@@ -431,3 +431,15 @@ def test_an_xls_cell_holding_a_noncharacter_is_copied_without_it(tmp_path):
     write_marked_copy(source, [Issue("P001", ERROR, "项目名称有误", "f.xls", "项目支出绩效自评表", "B3")], dest)
     ws = load_workbook(dest)["项目支出绩效自评表"]
     assert "金融监管工作经费" in [c.value for row in ws.iter_rows() for c in row]
+
+
+def test_an_xls_saved_under_an_xlsx_name_is_copied_like_an_xls(tmp_path):
+    """The reader reads a file by its content; so does the copy: an .xls named .xlsx is rebuilt."""
+    from tests.corpus import Form, standard_sheet, write_book
+
+    source = tmp_path / "误名.xlsx"
+    source.write_bytes(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
+    dest = tmp_path / "copy.xlsx"
+    assert write_marked_copy(source, [Issue("B001", ERROR, "有误", source.name, "项目支出绩效自评表", "D6")], dest) == []
+    ws = load_workbook(dest)["项目支出绩效自评表"]
+    assert fill_of(ws["D6"]) == ERROR_COLOR
