@@ -166,6 +166,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
     from perfeval.result_json import totals
 
     rules = _load_rules(rules_file, inbox)
+    _check_outdir(inbox, outdir)
     with _progress(quiet or as_json) as progress:
         batch = pipeline.evaluate([inbox], rules, year, exclude=outdir, jobs=jobs, progress=progress)
         if not batch.results:
@@ -174,7 +175,11 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
             click.echo("没有读到任何自评表，未生成输出。请检查文件夹中是否有填好的自评表。", err=True)
             sys.exit(EXIT_NOTHING)
         gc.enable()  # the writers build and drop cyclic structures (documents, workbooks)
-        outputs = pipeline.write_outputs(batch, outdir, jobs, progress)
+        try:
+            outputs = pipeline.write_outputs(batch, outdir, jobs, progress)
+        except OSError as exc:  # the disk filled up, the folder was removed or locked meanwhile
+            progress.finish()
+            _outdir_failed(outdir, exc)
         batch = outputs.batch
     elapsed = time.perf_counter() - started
     if as_json:
@@ -318,10 +323,43 @@ def run_main() -> None:
     gc.freeze()
     gc.disable()
     try:
-        main()
-    except KeyboardInterrupt:
+        code = main(standalone_mode=False)  # click's own mode turns Ctrl-C into "Aborted!" and exit 1
+    except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("\n已中断：之前的输出保持不变，没有写入不完整的文件。", err=True)
         sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _check_outdir(inbox: Path, outdir: Path) -> None:
+    """Refuse, before any work, an output folder that is the inbox (or holds it) or cannot be written."""
+    try:
+        inside = inbox.resolve() == outdir.resolve() or outdir.resolve() in inbox.resolve().parents
+    except (OSError, RuntimeError):
+        inside = False
+    if inside:
+        click.echo(f"输出文件夹 {outdir} 就是收件箱（或包含收件箱），输出会与报送的文件混在一起；"
+                   "请用 -o 指定另一个文件夹", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
+        tempfile.TemporaryFile(dir=outdir).close()
+    except OSError as exc:
+        _outdir_failed(outdir, exc)
+
+
+def _outdir_failed(outdir: Path, exc: OSError) -> None:
+    import errno
+
+    reason = {errno.ENOTDIR: "路径中有同名的文件", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+              errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件"}.get(exc.errno, "系统错误")
+    click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：之前的输出保持不变。"
+               "请检查该路径是否是文件、磁盘是否已满、是否有写入权限，或用 -o 指定另一个文件夹", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _print_issues(batch: Batch) -> None:

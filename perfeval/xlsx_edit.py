@@ -637,6 +637,7 @@ def cell_rc(ref: str) -> tuple[int, int]:
     return int(m.group(2)), column_index_from_string(m.group(1).upper())
 
 
+PREFIXED_CELL_OR_ROW = re.compile(rb"<[\w.-]+:(?:c|row)[\s/>]")
 ROW_TAG = re.compile(rb"<row\b([^<>]*?)(/?)>")
 CELL_TAG = re.compile(rb"<c\b([^<>]*?)(/?)>")
 ATTR_R = re.compile(rb"""\sr\s*=\s*(["'])([^"']*)\1""")
@@ -723,6 +724,8 @@ class Sheet:
                 head, self._data, tail = raw[:m.start()], raw[m.end():close], raw[close + len(b"</sheetData>"):]
             if b"<![CDATA[" in self._data or b"<!--" in self._data or b"<?" in self._data:
                 raise Unsupported("CDATA, comments or instructions among the cells")
+            if PREFIXED_CELL_OR_ROW.search(self._data):
+                raise Unsupported("prefixed rows or cells")  # the byte scan would miss them and add twins
             self._root = parse(head + PLACEHOLDER + tail)
             if self._root.tag != q("worksheet") or self._root.find(q("sheetData")) is None:
                 raise Unsupported("odd worksheet part")

@@ -59,6 +59,9 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
         assert_complete(out)
         if sig == signal.SIGINT and second.returncode == 130:
             assert not list(out.glob(".perfeval-*")), "Ctrl-C cleans up its staging folder"
+            assert "已中断" in second.stderr.read().decode("utf-8")
+        elif sig == signal.SIGINT:  # not 130 (click's "Aborted!" is 1): only a run that finished first
+            assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
     assert {p.name: digest(p) for p in inbox.iterdir() } == inputs
     # a completed run afterwards writes the new outputs and removes what a killed run left behind
     final = perfeval("run", str(inbox), "-o", str(out), "-q")

@@ -449,3 +449,16 @@ def test_copy_and_report_names_differ_in_more_than_case(tmp_path):
     assert len(names) == 2 and len({n.casefold() for n in names}) == 2, names
     reports = report_names(["ABC中心", "abc中心", "Abc中心"])
     assert len({n.casefold() for n in reports.values()}) == 3, reports
+
+
+@pytest.mark.parametrize("where", ["inbox", "parent", "under-a-file"])
+def test_an_output_folder_that_cannot_hold_the_outputs_is_a_usage_error(tmp_path, where):
+    """The inbox itself (its forms would be skipped as outputs), a folder holding it, or a path under a
+    file: exit 2 with a Chinese message before any work, never a traceback."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    (tmp_path / "afile").write_text("x")
+    outdir = {"inbox": inbox, "parent": tmp_path, "under-a-file": tmp_path / "afile" / "out"}[where]
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(outdir), "-q"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert ("就是收件箱" if where != "under-a-file" else "无法写入输出文件夹") in result.output

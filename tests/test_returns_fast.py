@@ -822,3 +822,25 @@ def test_left_out_counts_lines_and_arrows_as_shapes():
     assert returns.left_out(source, package({"xl/workbook.xml": b"<workbook/>"})) == ["形状（含线条、文本框）",
                                                                                        "SmartArt 图形"]
     assert returns.left_out(source, source) == []
+
+
+@pytest.mark.parametrize("spelling", ["cell", "row"])
+def test_prefixed_cells_or_rows_go_to_openpyxl(tmp_path, spelling):
+    """<x:c r="D6"> (or <x:row r="6">) in the main namespace: the byte scan would not see it and
+    would add a second D6 (row 6) beside it, which hides the value."""
+    source = build_form(tmp_path / "form.xlsx")
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefix(xml: bytes) -> bytes:
+        xml = xml.replace(b"<worksheet ", f'<worksheet xmlns:x="{main}" '.encode(), 1)
+        if spelling == "cell":
+            return re.sub(rb'<c r="D6"([^>]*)>(.*?)</c>', rb'<x:c r="D6"\1>\2</x:c>', xml, count=1)
+        return re.sub(rb'<row r="6"([^>]*)>(.*?)</row>', rb'<x:row r="6"\1>\2</x:row>', xml, count=1)
+
+    odd = rewrite_part(source, tmp_path / "odd.xlsx", "xl/worksheets/sheet1.xml", prefix)
+    assert load(odd)[SHEET]["D6"].value == 81.2
+    with pytest.raises(Unsupported, match="prefixed"):
+        write_marked_copy_fast(odd, ISSUES[:1], tmp_path / "fast.xlsx")
+    write_marked_copy(odd, ISSUES[:1], tmp_path / "copy.xlsx")
+    ws = load(tmp_path / "copy.xlsx")[SHEET]
+    assert ws["D6"].value == 81.2 and fill_of(ws["D6"]) == ERROR_COLOR
