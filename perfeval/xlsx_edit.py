@@ -1475,9 +1475,14 @@ def edit_package(pkg: Package, source: Path, issues: Sequence[Issue]) -> None:
             notes[sheet.part] = Notes.load(sheet, pkg, types, shared)
         return notes[sheet.part]
 
+    note_parts: set[str] = set()
     for sheet in worksheets:
         raw = sheet.raw()
         rels = sheet.relationships()
+        for _, target in rels.of_type(RT_COMMENTS) + rels.of_type(RT_VML):
+            if target is not None and target.lower() in note_parts:
+                raise Unsupported("a comments part shared by two sheets")  # a new note would show on both
+            note_parts.add((target or "").lower())
         if any(t is not None and pkg.has(t) and may_hold_review_comments(pkg.read(t))
                for _, t in rels.of_type(RT_COMMENTS)):
             sheet_notes = notes_of(sheet)

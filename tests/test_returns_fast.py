@@ -844,3 +844,22 @@ def test_prefixed_cells_or_rows_go_to_openpyxl(tmp_path, spelling):
     write_marked_copy(odd, ISSUES[:1], tmp_path / "copy.xlsx")
     ws = load(tmp_path / "copy.xlsx")[SHEET]
     assert ws["D6"].value == 81.2 and fill_of(ws["D6"]) == ERROR_COLOR
+
+
+def test_a_comments_part_shared_by_two_sheets_goes_to_openpyxl(tmp_path):
+    """A note added to a comments part two sheets share would show on both sheets."""
+    source = build_form(tmp_path / "form.xlsx")
+    members = members_of(source)
+    members["xl/worksheets/_rels/sheet2.xml.rels"] = members["xl/worksheets/_rels/sheet1.xml.rels"]
+    members["xl/worksheets/sheet2.xml"] = members["xl/worksheets/sheet2.xml"].replace(
+        b"</worksheet>", b'<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                         b'relationships" r:id="anysvml"/></worksheet>')
+    shared = tmp_path / "shared.xlsx"
+    with zipfile.ZipFile(shared, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    issue = Issue("P002", WARNING, "说明", FILE, "填表说明", "B1")
+    with pytest.raises(Unsupported, match="shared"):
+        write_marked_copy_fast(shared, [issue], tmp_path / "fast.xlsx")
+    write_marked_copy(shared, [issue], tmp_path / "copy.xlsx")
+    assert load(tmp_path / "copy.xlsx")[SHEET]["B1"].comment is None
