@@ -6,9 +6,11 @@ Exit codes: 0 all projects scored and no errors; 1 outputs written but some form
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -345,16 +347,12 @@ def _check_outdir(inbox: Path, outdir: Path) -> None:
         sys.exit(EXIT_USAGE)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
         tempfile.TemporaryFile(dir=outdir).close()
     except OSError as exc:
         _outdir_failed(outdir, exc)
 
 
 def _outdir_failed(outdir: Path, exc: OSError) -> None:
-    import errno
-
     reason = {errno.ENOTDIR: "路径中有同名的文件", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
               errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件"}.get(exc.errno, "系统错误")
     click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：之前的输出保持不变。"
