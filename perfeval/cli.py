@@ -1,7 +1,7 @@
 """The command line: parse options, call the library, choose the exit code (PRODUCT.md).
 
 Exit codes: 0 all projects scored and no errors; 1 outputs written but some forms have errors;
-2 usage or configuration error; 3 nothing readable in the input.
+2 usage or configuration error; 3 nothing readable in the input; 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from perfeval import __version__, checks
+from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
 from perfeval.model import ERROR, INFO, WARNING, Batch
-from perfeval.outputs import safe_file_name
+from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
 from perfeval.pipeline import Progress
 from perfeval.rules import RulesError, load_rules
 from perfeval.workers import default_jobs, start_early
@@ -239,6 +239,7 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         recipients = list(to) or mail.recipients_in(config)
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
+        finish_interrupted(outdir)  # a run killed while putting its outputs in place: finish it first
         units = mail.units_in(outdir) if each_unit else [unit]
         for name in units:
             message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
@@ -327,8 +328,8 @@ def run_main() -> None:
     try:
         code = main(standalone_mode=False)  # click's own mode turns Ctrl-C into "Aborted!" and exit 1
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("\n已中断：之前的输出保持不变，没有写入不完整的文件。", err=True)
-        sys.exit(130)
+        click.echo(INTERRUPTED, err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -354,8 +355,11 @@ def _check_outdir(inbox: Path, outdir: Path) -> None:
 
 def _outdir_failed(outdir: Path, exc: OSError) -> None:
     reason = {errno.ENOTDIR: "路径中有同名的文件", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
-              errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件"}.get(exc.errno, "系统错误")
-    click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：之前的输出保持不变。"
+              errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件",
+              errno.EISDIR: "输出文件名被同名文件夹占用"}.get(exc.errno, "系统错误")
+    kept = ("新的输出已全部生成，但只有部分放入了该文件夹，其余将在下次运行 perfeval run 或 perfeval send 时自动补全"
+            if outdir.is_dir() and unfinished(outdir) else "之前的输出保持不变")
+    click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：{kept}。"
                "请检查该路径是否是文件、磁盘是否已满、是否有写入权限，或用 -o 指定另一个文件夹", err=True)
     sys.exit(EXIT_USAGE)
 

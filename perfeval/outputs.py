@@ -7,13 +7,19 @@ importing the reading and scoring stack.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 import unicodedata
+from pathlib import Path
 
 SUMMARY_NAME = "绩效自评汇总.xlsx"
 REPORT_NAME = "绩效自评报告.docx"
 RESULT_NAME = "result.json"
 RETURNS_DIR = "退回修改"
+STAGING_PREFIX = ".perfeval-"  # + pid + "-": a run's outputs while it writes them
+COMMIT_LIST = ".commit"  # in a staging folder: its outputs are complete, the names to move into place
+OLD_RETURNS = ".old-returns"
 
 MAX_NAME_CHARS = 120
 # ext4 and most Linux file systems cap a name at 255 bytes; a Chinese character is 3 bytes in UTF-8.
@@ -64,3 +70,59 @@ def safe_file_name(stem: str, suffix: str) -> str:
 def fits_name(name: str) -> bool:
     """True when a file name is within the length limits of Windows paths and Linux file systems."""
     return len(name) <= MAX_NAME_CHARS and len(name.encode("utf-8")) <= MAX_NAME_BYTES
+
+
+# ---- putting a run's outputs in place ----------------------------------------------------------
+#
+# A run writes its outputs into a staging folder inside the output folder. Once all are complete it
+# writes the list of their names there (the commit), then moves them into place one by one. A run
+# killed before the commit leaves the previous outputs as they were; one killed during the moves is
+# finished by the next command that opens the folder (``finish_interrupted``): the folder then holds
+# the new set whole, never a mix of two runs, and 退回修改 is never missing.
+
+
+def commit(staging: Path, outdir: Path, names: list[str]) -> None:
+    """Move the complete outputs ``names`` (and 退回修改, when staged) from ``staging`` into ``outdir``."""
+    listing = staging / (COMMIT_LIST + ".tmp")
+    listing.write_text("\n".join(names), encoding="utf-8")
+    os.replace(listing, staging / COMMIT_LIST)  # whole or absent, never a partial list
+    _move_into_place(staging, outdir, names)
+
+
+def _move_into_place(staging: Path, outdir: Path, names: list[str]) -> None:
+    """Idempotent: what was moved already is skipped, so it can be repeated after a kill."""
+    for name in names:
+        if (staging / name).exists():
+            os.replace(staging / name, outdir / name)
+    returns = staging / RETURNS_DIR
+    if returns.is_dir():
+        final = outdir / RETURNS_DIR
+        if final.exists():  # a folder cannot replace a non-empty one: the old one is moved aside first
+            shutil.rmtree(staging / OLD_RETURNS, ignore_errors=True)
+            os.replace(final, staging / OLD_RETURNS)
+        os.replace(returns, final)
+
+
+def unfinished(outdir: Path) -> bool:
+    """Whether a complete output set is still waiting in a staging folder to be put in place."""
+    return any((folder / COMMIT_LIST).is_file() for folder in outdir.glob(STAGING_PREFIX + "*"))
+
+
+def finish_interrupted(outdir: Path) -> None:
+    """Staging folders left by runs that are gone (killed): a committed set is moved into place,
+    anything else removed. The folders of a run still going are left alone."""
+    from perfeval.workers import process_alive
+
+    for folder in outdir.glob(STAGING_PREFIX + "*"):
+        parts = folder.name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if pid is not None and pid != os.getpid() and process_alive(pid):
+            continue
+        listing = folder / COMMIT_LIST
+        if listing.is_file():
+            names = [n for n in listing.read_text(encoding="utf-8").split("\n") if n]
+            try:
+                _move_into_place(folder, outdir, names)
+            except OSError:
+                continue  # left for a later run to finish; the outputs are no worse than before
+        shutil.rmtree(folder, ignore_errors=True)

@@ -3,7 +3,8 @@
 Scoring runs before the checks because several checks compare what the unit wrote with
 perfeval's own figures (B006, T013–T015, S001); both are pure and neither depends on the order
 for anything else. Outputs are written into a temporary folder beside their final place and
-renamed when complete, so an interrupted run leaves the previous outputs intact.
+moved there as one set when complete (``outputs.commit``), so an interrupted run leaves the
+previous outputs intact, or, killed while moving them, has them finished by the next command.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from perfeval.reader import MAX_FILE, Workbook, open_regular, read_workbook
 from perfeval.rules import Rules
 from perfeval.score import score_project
 from perfeval.units import assign_units
-from perfeval.workers import map_isolated, process_alive
+from perfeval.workers import map_isolated
 
 
 
@@ -184,8 +185,8 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
     from perfeval.word_report import write_report
 
     outdir.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(outdir)
-    staging = Path(tempfile.mkdtemp(prefix=f".perfeval-{os.getpid()}-", dir=outdir))
+    outputs.finish_interrupted(outdir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{outputs.STAGING_PREFIX}{os.getpid()}-", dir=outdir))
     try:
         # the copies first: their worker processes are gone before the writers below take memory
         returns_dir = staging / RETURNS_DIR
@@ -199,15 +200,13 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
             write_report(parts.pop(unit) if batch.multi_unit else batch, staging / name)
         write_result(batch, staging / RESULT_NAME)
         _share(staging)
-        for name in (SUMMARY_NAME, *reports.values(), RESULT_NAME):
-            os.replace(staging / name, outdir / name)
-        final_returns = outdir / RETURNS_DIR
-        if final_returns.exists():
-            old = staging / ".old-returns"
-            os.replace(final_returns, old)
-        os.replace(returns_dir, final_returns)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # complete: put in place now, or, when this is stopped half-way, by the next command
+    outputs.commit(staging, outdir, [SUMMARY_NAME, *reports.values(), RESULT_NAME])
+    shutil.rmtree(staging, ignore_errors=True)
+    final_returns = outdir / RETURNS_DIR
     return Outputs(outdir, outdir / SUMMARY_NAME, tuple(outdir / n for n in reports.values()),
                    outdir / RESULT_NAME, tuple(final_returns / n for n in returned), batch)
 
@@ -215,16 +214,6 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
 def report_names(batch: Batch) -> dict[str, str]:
     """Unit name -> report file name (``outputs.report_names``)."""
     return outputs.report_names([u.name for u in batch.units] if batch.multi_unit else [batch.unit.name])
-
-
-def remove_stale_staging(outdir: Path) -> None:
-    """Staging folders left by a run that was killed (its process is gone) are removed."""
-    for folder in outdir.glob(".perfeval-*"):
-        parts = folder.name.split("-")
-        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-        if pid is not None and pid != os.getpid() and process_alive(pid):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _share(folder: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
             assert "已中断" in second.stderr.read().decode("utf-8")
         elif sig == signal.SIGINT:  # not 130 (click's "Aborted!" is 1): only a run that finished first
             assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
-    assert {p.name: digest(p) for p in inbox.iterdir() } == inputs
+    assert {p.name: digest(p) for p in inbox.iterdir()} == inputs
     # a completed run afterwards writes the new outputs and removes what a killed run left behind
     final = perfeval("run", str(inbox), "-o", str(out), "-q")
     final.wait(timeout=120)
@@ -70,3 +71,109 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
     assert not list(out.glob(".perfeval-*"))
     assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
     assert digest(out / "result.json") != before["result.json"]
+
+
+def importing_perfeval(pid: int) -> bool:
+    """Whether the process is past Python's own start, among perfeval's imports: it has loaded the
+    socket module (multiprocessing needs it; the interpreter's start does not)."""
+    try:
+        return "/_socket." in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
+def test_ctrl_c_while_starting_exits_130_with_its_message(tmp_path):
+    inbox, out = make_inbox(tmp_path / "inbox", 3), tmp_path / "out"
+    started = perfeval("run", str(inbox), "-o", str(out), "-q")
+    while not importing_perfeval(started.pid) and started.poll() is None:
+        time.sleep(0.001)
+    started.send_signal(signal.SIGINT)  # the rest of the imports take ~0.2 s: the signal lands among them
+    started.wait(timeout=60)
+    error = started.stderr.read().decode("utf-8")
+    assert started.returncode == 130, error
+    assert "已中断" in error and "Traceback" not in error
+    assert not out.exists() or not any(out.iterdir())
+
+
+# Kills the run just before its ``stop``-th rename into the output folder (0: none) — the renames
+# that put a complete output set in place, the only moment a mix of two runs could exist.
+KILL_AT_RENAME = r"""
+import os, signal, sys
+from pathlib import Path
+out, stop = Path(sys.argv[1]).resolve(), int(sys.argv[2])
+real, done = os.replace, []
+def replace(src, dst, **kw):
+    if Path(dst).resolve().parent == out or Path(dst).name == ".old-returns":
+        done.append(dst)
+        if len(done) == stop:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(src, dst, **kw)
+os.replace = replace
+from perfeval.cli import run_main
+sys.argv = ["perfeval", "run", *sys.argv[3:]]
+run_main()
+"""
+
+
+def make_faulty_inbox(folder: Path, count: int) -> Path:
+    """``count`` forms, every third with an execution rate that does not match its figures (a copy each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        write_spec(folder / f"{n:03d}_项目.xlsx",
+                   spec(name=f"第{n}号项目", code=f"XM{n:04d}", rate=0.5 if n % 3 == 0 else 1.0))
+    return folder
+
+
+def summary_projects(out: Path) -> int:
+    return json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"]
+
+
+@pytest.mark.parametrize("stop", [2, 4, 5])  # after the summary; after result.json; after 退回修改 was moved aside
+def test_run_killed_while_putting_outputs_in_place_is_finished_by_the_next_command(tmp_path, stop):
+    out = tmp_path / "out"
+    first = make_faulty_inbox(tmp_path / "first", 6)
+    subprocess.run([sys.executable, "-m", "perfeval", "run", str(first), "-o", str(out), "-q", "--jobs", "1"],
+                   check=False, timeout=120)
+    old_copies = sorted(p.name for p in (out / "退回修改").iterdir())
+    assert summary_projects(out) == 6 and len(old_copies) == 2
+    second = make_faulty_inbox(tmp_path / "second", 9)
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_RENAME, str(out), str(stop), str(second), "-o", str(out),
+                             "-q", "--jobs", "1"], timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    # the bureau's mail is composed from what the folder holds: the whole second run, not a mix
+    mailed = subprocess.run([sys.executable, "-m", "perfeval", "send", str(out), "--to", "jxk@czj.example.gov.cn",
+                             "--dry-run"], capture_output=True, timeout=60)
+    assert mailed.returncode == 0, mailed.stderr.decode("utf-8")
+    (out / "绩效自评材料.eml").unlink()
+    assert summary_projects(out) == 9
+    summary = openpyxl.load_workbook(out / "绩效自评汇总.xlsx", read_only=True)
+    cells = {v for ws in summary.worksheets for row in ws.iter_rows(values_only=True) for v in row}
+    assert "第8号项目" in cells and "XM0008" in cells  # the summary of the second run, beside its result.json
+    copies = sorted(p.name for p in (out / "退回修改").iterdir())
+    assert len(copies) == 3 and set(old_copies) < set(copies)
+    assert_complete(out)
+    assert not list(out.glob(".perfeval-*"))
+
+
+def test_output_that_cannot_be_replaced_says_so_and_is_finished_later(tmp_path):
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "perfeval", "run", str(make_faulty_inbox(tmp_path / "first", 6)), "-o",
+                    str(out), "-q"], check=False, timeout=120)
+    report = out / "绩效自评报告.docx"
+    report.unlink()
+    (report / "草稿").mkdir(parents=True)  # a folder where the report goes: moving the new report fails
+    second = subprocess.run([sys.executable, "-m", "perfeval", "run", str(make_faulty_inbox(tmp_path / "second", 9)),
+                             "-o", str(out), "-q"], capture_output=True, timeout=120)
+    error = second.stderr.decode("utf-8")
+    assert second.returncode == 2 and "Traceback" not in error
+    assert "只有部分放入" in error and "自动补全" in error  # not "之前的输出保持不变": the summary is new
+    assert summary_projects(out) == 6  # result.json comes after the report: still the first run's
+    shutil.rmtree(report)
+    mailed = subprocess.run([sys.executable, "-m", "perfeval", "send", str(out), "--to", "jxk@czj.example.gov.cn",
+                             "--dry-run"], capture_output=True, timeout=60)
+    assert mailed.returncode == 0, mailed.stderr.decode("utf-8")
+    (out / "绩效自评材料.eml").unlink()
+    assert summary_projects(out) == 9 and len(list((out / "退回修改").iterdir())) == 3
+    assert_complete(out)
+    assert not list(out.glob(".perfeval-*"))
