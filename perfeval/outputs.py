@@ -113,16 +113,26 @@ def finish_interrupted(outdir: Path) -> None:
     anything else removed. The folders of a run still going are left alone."""
     from perfeval.workers import process_alive
 
-    for folder in outdir.glob(STAGING_PREFIX + "*"):
+    # oldest first, so that of two killed runs (rarer still) the later one's outputs stay
+    for folder in sorted(outdir.glob(STAGING_PREFIX + "*"), key=_committed_at):
         parts = folder.name.split("-")
         pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
         if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         listing = folder / COMMIT_LIST
         if listing.is_file():
-            names = [n for n in listing.read_text(encoding="utf-8").split("\n") if n]
+            # plain file names only: nothing is ever moved out of the output folder
+            names = [n for n in listing.read_text(encoding="utf-8", errors="replace").split("\n")
+                     if n and n == Path(n).name and not n.startswith(".") and "\\" not in n]
             try:
                 _move_into_place(folder, outdir, names)
             except OSError:
                 continue  # left for a later run to finish; the outputs are no worse than before
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _committed_at(folder: Path) -> float:
+    try:
+        return (folder / COMMIT_LIST).stat().st_mtime
+    except OSError:
+        return 0.0
