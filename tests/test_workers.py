@@ -39,6 +39,27 @@ def test_results_in_order_and_each_failure_costs_one_item():
     assert results == expected
 
 
+def misbehave_late(n: int) -> int:
+    if n in (13, 157):
+        os.abort()
+    if n == 90:
+        time.sleep(60)
+    return n * n
+
+
+def test_many_chunks_more_than_are_submitted_at_once():
+    """A batch of more chunks than the pool is given ahead: the chunks not yet submitted when a
+    worker crashes or stalls are run by the next pool, each item once, in order."""
+    items = list(range(240))  # 30 chunks of 8; a few per worker are submitted ahead
+    results = map_isolated(misbehave_late, items, jobs=2, on_failure=failed, timeout=3)
+    expected = [n * n for n in items]
+    expected[13], expected[157], expected[90] = -1, -1, -2
+    assert results == expected
+    seen = []
+    assert map_isolated(abs, items, jobs=2, on_failure=failed, progress=seen.append) == items
+    assert sum(seen) == len(items)
+
+
 def test_jobs_do_not_change_results():
     items = [n for n in range(30) if n not in (13, 21)]
     one = map_isolated(square_or_misbehave, items, jobs=1, on_failure=failed)
