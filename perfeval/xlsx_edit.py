@@ -638,6 +638,9 @@ def cell_rc(ref: str) -> tuple[int, int]:
 
 
 PREFIXED_CELL_OR_ROW = re.compile(rb"<[\w.-]+:(?:c|row)[\s/>]")
+# an attribute value holding ">" (legal XML, never written by Excel, which escapes it): the row and
+# cell scans below end a tag at its first ">"; a text holding ="…> matches too, and only costs speed
+QUOTED_ANGLE = re.compile(rb"""=\s*(?:"[^"<]*>|'[^'<]*>)""")
 ROW_TAG = re.compile(rb"<row\b([^<>]*?)(/?)>")
 CELL_TAG = re.compile(rb"<c\b([^<>]*?)(/?)>")
 ATTR_R = re.compile(rb"""\sr\s*=\s*(["'])([^"']*)\1""")
@@ -726,6 +729,8 @@ class Sheet:
                 raise Unsupported("CDATA, comments or instructions among the cells")
             if PREFIXED_CELL_OR_ROW.search(self._data):
                 raise Unsupported("prefixed rows or cells")  # the byte scan would miss them and add twins
+            if QUOTED_ANGLE.search(self._data):
+                raise Unsupported("\">\" inside an attribute value among the cells")
             self._root = parse(head + PLACEHOLDER + tail)
             if self._root.tag != q("worksheet") or self._root.find(q("sheetData")) is None:
                 raise Unsupported("odd worksheet part")

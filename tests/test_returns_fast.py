@@ -863,3 +863,23 @@ def test_a_comments_part_shared_by_two_sheets_goes_to_openpyxl(tmp_path):
         write_marked_copy_fast(shared, [issue], tmp_path / "fast.xlsx")
     write_marked_copy(shared, [issue], tmp_path / "copy.xlsx")
     assert load(tmp_path / "copy.xlsx")[SHEET]["B1"].comment is None
+
+
+@pytest.mark.parametrize("tag", ["row", "cell"])
+def test_a_quoted_angle_bracket_in_a_row_or_cell_attribute_goes_to_openpyxl(tmp_path, tag):
+    """<row r="6" v:note="a>b"> is legal XML; the byte scan of rows and cells would end the tag at
+    the first ">" and write a broken sheet."""
+    source = build_form(tmp_path / "form.xlsx")
+
+    def note(xml: bytes) -> bytes:
+        xml = xml.replace(b"<worksheet ", b'<worksheet xmlns:v="urn:perfeval:test" ', 1)
+        opening = b'<row r="6"' if tag == "row" else b'<c r="D6"'
+        return xml.replace(opening, opening + b' v:note="a>b"', 1)
+
+    odd = rewrite_part(source, tmp_path / "odd.xlsx", "xl/worksheets/sheet1.xml", note)
+    assert load(odd)[SHEET]["D6"].value == 81.2
+    with pytest.raises(Unsupported, match="attribute"):
+        write_marked_copy_fast(odd, ISSUES[:1], tmp_path / "fast.xlsx")
+    write_marked_copy(odd, ISSUES[:1], tmp_path / "copy.xlsx")
+    ws = load(tmp_path / "copy.xlsx")[SHEET]
+    assert ws["D6"].value == 81.2 and fill_of(ws["D6"]) == ERROR_COLOR
