@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import gc
 import json
+import re
 import sys
 import tempfile
 import time
@@ -47,6 +48,76 @@ class SendFailed(ConfigError):
 
 def _help(f):
     return click.help_option("-h", "--help", help="显示本帮助并退出")(f)
+
+
+# ---- click's own words in Chinese: the help's headings and notes, and the usage errors ---------------
+
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_NOTES = ((re.compile(r"\[default: "), "[默认："), (re.compile(r"\brequired\b(?=[^\[]*\]$)"), "必填"))
+
+
+class _Formatter(click.HelpFormatter):
+    """click's help with Chinese headings and notes. Option names and value names (FILE, INTEGER) stay as
+    typed: click aligns the columns by characters, and a Chinese value name, two columns wide, would
+    push its row out of line."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]..."),
+                            prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _notes(text)) for term, text in rows], col_max, col_spacing)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _notes(text: str) -> str:
+    for pattern, new in _NOTES:
+        text = pattern.sub(new, text)
+    return text
+
+
+_KINDS = {"Path": "路径", "File": "文件", "Directory": "文件夹"}
+# click 8's usage messages (exceptions.py, types.py, parser.py), most specific first
+_USAGE_ERRORS = (
+    (re.compile(r"^Invalid value for (.+?): (.*)$", re.S), lambda m: f"{m[1]} 的值无效：{_usage_message(m[2])}"),
+    (re.compile(r"^(.+?) is not in the range (.+?)\.?$"), lambda m: f"{m[1]} 不在允许的范围 {m[2]} 内"),
+    (re.compile(r"^(.+?) is not a valid (?:integer|float)(?: range)?\.?$"), lambda m: f"{m[1]} 不是数字"),
+    (re.compile(r"^(Path|File|Directory) (.+?) does not exist\.?$"), lambda m: f"{_KINDS[m[1]]} {m[2]} 不存在"),
+    (re.compile(r"^(Path|File|Directory) (.+?) is a directory\.?$"), lambda m: f"{m[2]} 是文件夹，这里需要文件"),
+    (re.compile(r"^(Path|File|Directory) (.+?) is a file\.?$"), lambda m: f"{m[2]} 是文件，这里需要文件夹"),
+    (re.compile(r"^(Path|File|Directory) (.+?) is not readable\.?$"), lambda m: f"{m[2]} 没有读取权限"),
+    (re.compile(r"^(.+?) is not (?:one of )?(.+?)\.?$"), lambda m: f"{m[1]} 不是可选的值（{m[2]}）"),
+    (re.compile(r"^Missing argument (.+?)\.?$"), lambda m: f"缺少参数 {m[1]}"),
+    (re.compile(r"^Missing option (.+?)\.?$"), lambda m: f"缺少选项 {m[1]}"),
+    (re.compile(r"^No such option:? (\S+?)\.?(?:\s+\(?Did you mean (?:one of: )?(.+?)\?\)?)?$"),
+     lambda m: f"没有选项 {m[1]}" + (f"，是否要用 {m[2].replace(', ', ' 或 ')}？" if m[2] else "")),
+    (re.compile(r"^Option (.+?) requires (?:an argument|\d+ arguments)\.?$"), lambda m: f"选项 {m[1]} 后面需要给出值"),
+    (re.compile(r"^Option (.+?) does not take a value\.?$"), lambda m: f"选项 {m[1]} 后面不能有值"),
+    (re.compile(r"^No such command (.+?)\.?$"), lambda m: f"没有命令 {m[1]}"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), lambda m: f"多余的参数：{m[1]}"),
+)
+
+
+def _usage_message(text: str) -> str:
+    """A click usage message in Chinese; one of an unknown form as it is."""
+    for pattern, chinese in _USAGE_ERRORS:
+        m = pattern.match(text.strip())
+        if m:
+            return chinese(m)
+    return text
+
+
+def _usage_error(exc: click.UsageError) -> None:
+    if exc.ctx is not None:
+        click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"查看帮助：{exc.ctx.command_path} -h\n", err=True)
+    click.echo(f"错误：{_usage_message(exc.format_message())}", err=True)
 
 
 @click.group(context_settings=CONTEXT)
@@ -319,6 +390,10 @@ def _progress(silent: bool) -> _Bar:
     return _Bar(not silent and sys.stdout.isatty())
 
 
+for _command in (main, *main.commands.values()):
+    _command.context_class = _Context  # the Chinese help formatter for every command
+
+
 def run_main() -> None:
     """The console script: Ctrl-C ends the run cleanly, leaving the previous outputs as they were."""
     # One short-lived batch holds hundreds of thousands of small objects that all live to the end:
@@ -330,6 +405,9 @@ def run_main() -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo(INTERRUPTED, err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.UsageError as exc:
+        _usage_error(exc)
+        sys.exit(exc.exit_code)
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -185,6 +185,29 @@ def test_every_command_has_chinese_help_with_an_example(command):
     assert result.exit_code == 0 and "示例" in result.output
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["run", "inbox", "--jobs", "0"], "'--jobs' 的值无效：0 不在允许的范围 1<=x<=64 内"),
+    (["check", "没有这个文件夹"], "'PATHS...' 的值无效：路径 '没有这个文件夹' 不存在"),
+    (["check", ".", "--year", "二〇二一"], "'--year' 的值无效：'二〇二一' 不是数字"),
+    (["run"], "缺少参数 'INBOX'"),
+    (["run", "inbox", "--josb", "2"], "没有选项 '--josb'，是否要用 '--jobs' 或 '--json'？"),
+    (["run", "inbox", "-o"], "选项 '-o' 后面需要给出值"),
+    (["evaluate", "inbox"], "没有命令 'evaluate'"),
+])
+def test_usage_errors_are_in_chinese(tmp_path, args, expected):
+    (tmp_path / "inbox").mkdir()
+    done = subprocess.run([sys.executable, "-m", "perfeval", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and f"错误：{expected}" in done.stderr, done.stderr
+    assert "Error" not in done.stderr and "Usage" not in done.stderr and "Try " not in done.stderr
+
+
+def test_help_headings_and_notes_are_in_chinese():
+    shown = CliRunner().invoke(main, ["run", "-h"]).output
+    assert shown.startswith("用法：") and "\n选项：\n" in shown and "[默认：output]" in shown
+    assert "Usage" not in shown and "Options" not in shown and "default:" not in shown
+    assert "\n命令：\n" in CliRunner().invoke(main, ["-h"]).output
+
+
 def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "perfeval", "list-checks"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and "B001" in done.stdout
