@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from perfeval.model import ERROR, INFO, WARNING, Issue, Project, ProjectResult
 from perfeval.rules import Rules
@@ -93,22 +93,39 @@ declare("B013", INFO, "未填全年预算数，以年初预算数作为全年预
 declare("U001", WARNING, "没有单位情况表，报告文字由数据生成")
 
 
-def check_duplicates(projects: list[Project]) -> list[Issue]:
-    """F004: the same project (编码, else 名称 + 实施单位) submitted more than once."""
+def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
+    """F004: the same project (编码, else 名称 + 实施单位) submitted more than once. Also returns the
+    positions of the copies that repeat an earlier form field for field (one file saved twice, or
+    sent in by two units): the batch counts those once, by the first copy. Forms that only share a
+    code, or a name and 实施单位, are both counted: one may be another project whose form was copied
+    with its code, and leaving it out would drop its figures from every total."""
     keys = [p.code or f"{p.name}|{p.implementer}" for p in projects]
     counts = Counter(keys)
-    found = []
-    first: dict[str, Project] = {}
-    for key, p in zip(keys, projects):
+    found, repeats = [], set()
+    earlier: dict[str, list[Project]] = {}
+    for k, (key, p) in enumerate(zip(keys, projects)):
         if counts[key] < 2 or not p.name:
             continue
-        if key not in first:
-            first[key] = p
+        if key not in earlier:
+            earlier[key] = [p]
             continue
-        f = first[key]
-        found.append(_at(p, "F004", p.cells.get("name", ""),
-                         f"项目“{p.name}”已在 {f.file}（{f.sheet}）中提交过，请删除重复的自评表"))
-    return found
+        same = next((f for f in earlier[key] if _same_form(f, p)), None)
+        if same is not None:
+            repeats.add(k)
+            message = (f"项目“{p.name}”与 {same.file}（{same.sheet}）中的自评表内容完全相同，属重复提交，"
+                       "汇总和报告只计一次；请删除重复的自评表")
+        else:
+            f = earlier[key][0]
+            message = (f"项目“{p.name}”已在 {f.file}（{f.sheet}）中提交过，两份内容不同，汇总中均已计入；"
+                       "请核对后删除多余的一份（如为不同项目，请更正项目编码或名称）")
+            earlier[key].append(p)
+        found.append(_at(p, "F004", p.cells.get("name", ""), message))
+    return found, repeats
+
+
+def _same_form(a: Project, b: Project) -> bool:
+    """Every field the same, wherever the form was found and whichever unit sent it."""
+    return replace(a, file="", sheet="", unit="") == replace(b, file="", sheet="", unit="")
 
 
 def check_year(project: Project, year: int | None) -> list[Issue]:

@@ -261,7 +261,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
             "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)}, ensure_ascii=False))
     elif not quiet:
         t = totals(batch)
-        read = sum(1 for f in batch.files if f.status == "已读取")
+        read = sum(1 for f in batch.files if f.status in ("已读取", "重复提交"))
         click.echo(f"读取文件 {read} 个，无法读取或无自评表 {len(batch.files) - read} 个；"
                    f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
         if batch.ignored:

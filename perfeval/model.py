@@ -234,8 +234,8 @@ class FileRecord:
     path: Path
     name: str  # relative to the inbox
     sha256: str
-    status: str  # "已读取" | "无法读取" | "无自评表"
-    projects: int = 0
+    status: str  # "已读取" | "无法读取" | "无自评表" | "重复提交" (every form it holds repeats an earlier one)
+    projects: int = 0  # its projects counted in the batch (a repeated form is not)
 
 
 @dataclass(frozen=True)

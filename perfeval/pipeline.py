@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,13 +57,17 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
     unit = units[0] if len(units) == 1 else combined_unit(units)
     year = year or unit.year
     batch_issues: dict[tuple[str, str], list[Issue]] = {}
-    for issue in [i for p in projects for i in checks.check_year(p, year)] + checks.check_duplicates(projects):
+    duplicates, repeats = checks.check_duplicates(projects)
+    for issue in [i for p in projects for i in checks.check_year(p, year)] + duplicates:
         batch_issues.setdefault((issue.file, issue.sheet), []).append(issue)
     results = [attach_issues(replace(r, project=p), batch_issues.get((p.file, p.sheet), []))
                for r, p in zip(results, projects)]
     file_issues = [i for r in readings for i in r.book.issues] + missing_unit_sheets(units)
-    all_issues = tuple(order_issues(file_issues, results, inbox))
-    files = tuple(file_record(path, inbox, r) for path, r in zip(inbox.workbooks, readings))
+    all_issues = tuple(order_issues(file_issues, results, inbox))  # a repeated form's issues too
+    repeated_files = Counter(r.project.file for k, r in enumerate(results) if k in repeats)
+    results = [r for k, r in enumerate(results) if k not in repeats]  # a form sent twice counts once
+    files = tuple(file_record(path, inbox, r, repeated_files[inbox.relative(path)])
+                  for path, r in zip(inbox.workbooks, readings))
     units = tuple(replace(u, year=u.year or year) for u in units)
     return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
                  __version__, now or dt.datetime.now().replace(microsecond=0), units,
@@ -145,10 +150,13 @@ def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: 
     return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 
-def file_record(path: Path, inbox: Inbox, reading: Reading) -> FileRecord:
+def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: int = 0) -> FileRecord:
+    """The file's status; "重复提交" when every form it holds repeats one read before (F004)."""
     book = reading.book
     status = "无法读取" if not book.readable else ("已读取" if reading.results or book.unit else "无自评表")
-    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results))
+    if status == "已读取" and reading.results and repeated == len(reading.results) and not book.unit:
+        status = "重复提交"
+    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results) - repeated)
 
 
 def sha256_of(path: Path) -> str:

@@ -319,7 +319,11 @@ def test_folder_skips_lock_and_hidden_files_and_lists_others_once(tmp_path):
     assert [inbox.relative(p) for p in inbox.workbooks] == ["a.xlsx", "一科/b.xls", "一科/二级/c.ods"]
     assert sorted(inbox.relative(p) for p in inbox.ignored) == ["一科/扫描件.pdf", "说明.docx"]  # once each
     batch = evaluate([tmp_path], load_rules(), year=2021)
-    assert len(batch.results) == 3
+    # each format read; the same form three times counts once (F004 on the repeats)
+    assert [(f.name, f.status) for f in batch.files] == [("a.xlsx", "已读取"), ("一科/b.xls", "重复提交"),
+                                                          ("一科/二级/c.ods", "重复提交")]
+    assert len(batch.results) == 1
+    assert sorted(i.file for i in batch.issues if i.code == "F004") == ["一科/b.xls", "一科/二级/c.ods"]
     assert not [i for i in batch.issues if i.code.startswith("F0") and i.code != "F004"]
 
 

@@ -485,3 +485,32 @@ def test_an_output_folder_that_cannot_hold_the_outputs_is_a_usage_error(tmp_path
     result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(outdir), "-q"])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
     assert ("就是收件箱" if where != "under-a-file" else "无法写入输出文件夹") in result.output
+
+
+def test_a_form_sent_twice_counts_once_and_a_shared_code_counts_both(tmp_path):
+    """The same form in two files (one saved twice, or sent by two units) is one project in every total;
+    two different forms that share a 项目编码 (a form copied with its code) are both counted. Both are F004."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(3):
+        write_spec(inbox / f"{n}.xlsx", spec(name=f"项目{n}", code=f"XM{n}"))
+    shutil.copyfile(inbox / "0.xlsx", inbox / "0_再次提交.xlsx")
+    write_spec(inbox / "3_照抄编码.xlsx", spec(name="另一个项目", code="XM1"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "-q", "--jobs", "1"])
+    assert result.exit_code == 1, result.output  # F004 is an error
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert data["totals"]["projects"] == 4 and data["totals"]["budget"] == 4 * 22.5
+    assert sorted(p["name"] for p in data["projects"]) == ["另一个项目", "项目0", "项目1", "项目2"]
+    status = {f["name"]: f["status"] for f in data["files"]}
+    assert status["0_再次提交.xlsx"] == "重复提交" and status["3_照抄编码.xlsx"] == "已读取"
+    f004 = {i["file"]: i["message"] for i in data["issues"] if i["code"] == "F004"}
+    assert set(f004) == {"0_再次提交.xlsx", "3_照抄编码.xlsx"}
+    assert "内容完全相同" in f004["0_再次提交.xlsx"] and "只计一次" in f004["0_再次提交.xlsx"]
+    assert "均已计入" in f004["3_照抄编码.xlsx"]
+    ws = openpyxl.load_workbook(out / "绩效自评汇总.xlsx")["项目汇总"]
+    names = [row[1] for row in ws.iter_rows(min_row=3, values_only=True) if isinstance(row[0], int)]
+    assert sorted(names) == ["另一个项目", "项目0", "项目1", "项目2"]
+    text = "\n".join(p.text for p in docx.Document(out / "绩效自评报告.docx").paragraphs)
+    assert "4个项目" in text and "90.00万元" in text
+    assert sorted(p.name for p in (out / "退回修改").iterdir()) == ["0_再次提交_审核意见.xlsx", "3_照抄编码_审核意见.xlsx"]
