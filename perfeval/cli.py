@@ -83,23 +83,33 @@ def _notes(text: str) -> str:
 
 
 _KINDS = {"Path": "路径", "File": "文件", "Directory": "文件夹"}
-# click 8's usage messages (exceptions.py, types.py, parser.py), most specific first
+_NUMBERS = {"integer": "整数", "float": "数字"}
+# click's suggestions: "Did you mean '--jobs'?" (8.1–8.4), "(Possible options: --jobs, --json)" (8.1–8.3),
+# "(Did you mean one of: '--jobs', '--json'?)" (8.4)
+_SUGGESTED = r"(?:\s+(?:Did you mean (.+?)\?|\((?:Did you mean one of: (.+?)\?|Possible options: (.+?))\)))?$"
+
+
+def _suggested(m: re.Match) -> str:
+    names = m[2] or m[3] or m[4]
+    return f"，是否要用 {names.replace(', ', ' 或 ')}？" if names else ""
+
+
+# click 8's usage messages (exceptions.py, types.py, parser.py), most specific first; a message of
+# another form is shown as it is
 _USAGE_ERRORS = (
     (re.compile(r"^Invalid value for (.+?): (.*)$", re.S), lambda m: f"{m[1]} 的值无效：{_usage_message(m[2])}"),
     (re.compile(r"^(.+?) is not in the range (.+?)\.?$"), lambda m: f"{m[1]} 不在允许的范围 {m[2]} 内"),
-    (re.compile(r"^(.+?) is not a valid (?:integer|float)(?: range)?\.?$"), lambda m: f"{m[1]} 不是数字"),
+    (re.compile(r"^(.+?) is not a valid (integer|float)(?: range)?\.?$"), lambda m: f"{m[1]} 不是{_NUMBERS[m[2]]}"),
     (re.compile(r"^(Path|File|Directory) (.+?) does not exist\.?$"), lambda m: f"{_KINDS[m[1]]} {m[2]} 不存在"),
     (re.compile(r"^(Path|File|Directory) (.+?) is a directory\.?$"), lambda m: f"{m[2]} 是文件夹，这里需要文件"),
     (re.compile(r"^(Path|File|Directory) (.+?) is a file\.?$"), lambda m: f"{m[2]} 是文件，这里需要文件夹"),
     (re.compile(r"^(Path|File|Directory) (.+?) is not readable\.?$"), lambda m: f"{m[2]} 没有读取权限"),
-    (re.compile(r"^(.+?) is not (?:one of )?(.+?)\.?$"), lambda m: f"{m[1]} 不是可选的值（{m[2]}）"),
     (re.compile(r"^Missing argument (.+?)\.?$"), lambda m: f"缺少参数 {m[1]}"),
     (re.compile(r"^Missing option (.+?)\.?$"), lambda m: f"缺少选项 {m[1]}"),
-    (re.compile(r"^No such option:? (\S+?)\.?(?:\s+\(?Did you mean (?:one of: )?(.+?)\?\)?)?$"),
-     lambda m: f"没有选项 {m[1]}" + (f"，是否要用 {m[2].replace(', ', ' 或 ')}？" if m[2] else "")),
+    (re.compile(r"^No such option:? (\S+?)\.?" + _SUGGESTED), lambda m: f"没有选项 {m[1]}{_suggested(m)}"),
+    (re.compile(r"^No such command (\S+?)\.?" + _SUGGESTED), lambda m: f"没有命令 {m[1]}{_suggested(m)}"),
     (re.compile(r"^Option (.+?) requires (?:an argument|\d+ arguments)\.?$"), lambda m: f"选项 {m[1]} 后面需要给出值"),
     (re.compile(r"^Option (.+?) does not take a value\.?$"), lambda m: f"选项 {m[1]} 后面不能有值"),
-    (re.compile(r"^No such command (.+?)\.?$"), lambda m: f"没有命令 {m[1]}"),
     (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), lambda m: f"多余的参数：{m[1]}"),
 )
 
@@ -310,7 +320,7 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         recipients = list(to) or mail.recipients_in(config)
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
-        finish_interrupted(outdir)  # a run killed while putting its outputs in place: finish it first
+        _finish_before_sending(outdir, mail.SendError)
         units = mail.units_in(outdir) if each_unit else [unit]
         for name in units:
             message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
@@ -414,6 +424,19 @@ def run_main() -> None:
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
+def _finish_before_sending(outdir: Path, error: type[Exception]) -> None:
+    """A run killed while putting its outputs in place is finished first; a folder that still holds a
+    mix of two runs is never mailed."""
+    mixed = "为避免发送新旧混杂的材料，本次未发送"
+    try:
+        finish_interrupted(outdir)
+    except OSError as exc:
+        raise error(f"输出文件夹 {outdir} 中有一组输出未能全部放入（{exc.strerror or exc}），{mixed}；"
+                    "请关闭正在使用这些文件的程序（如 Excel、Word）后重试") from None
+    if unfinished(outdir):
+        raise error(f"perfeval run 正在向输出文件夹 {outdir} 放入新的输出，{mixed}；请待其完成后重试")
+
+
 def _check_outdir(inbox: Path, outdir: Path) -> None:
     """Refuse, before any work, an output folder that is the inbox (or holds it) or cannot be written."""
     try:
@@ -435,8 +458,8 @@ def _outdir_failed(outdir: Path, exc: OSError) -> None:
     reason = {errno.ENOTDIR: "路径中有同名的文件", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
               errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件",
               errno.EISDIR: "输出文件名被同名文件夹占用"}.get(exc.errno, "系统错误")
-    kept = ("新的输出已全部生成，但只有部分放入了该文件夹，其余将在下次运行 perfeval run 或 perfeval send 时自动补全"
-            if outdir.is_dir() and unfinished(outdir) else "之前的输出保持不变")
+    kept = ("有一组已全部生成的输出尚未全部放入该文件夹（已放入的是新的输出），下次运行 perfeval run 或 perfeval send "
+            "时会自动补全" if outdir.is_dir() and unfinished(outdir) else "之前的输出保持不变")
     click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：{kept}。"
                "请检查该路径是否是文件、磁盘是否已满、是否有写入权限，或用 -o 指定另一个文件夹", err=True)
     sys.exit(EXIT_USAGE)

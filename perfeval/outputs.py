@@ -105,30 +105,61 @@ def _move_into_place(staging: Path, outdir: Path, names: list[str]) -> None:
 
 def unfinished(outdir: Path) -> bool:
     """Whether a complete output set is still waiting in a staging folder to be put in place."""
-    return any((folder / COMMIT_LIST).is_file() for folder in outdir.glob(STAGING_PREFIX + "*"))
+    return any((folder / COMMIT_LIST).is_file() for folder in _staging_folders(outdir))
 
 
 def finish_interrupted(outdir: Path) -> None:
     """Staging folders left by runs that are gone (killed): a committed set is moved into place,
-    anything else removed. The folders of a run still going are left alone."""
-    from perfeval.workers import process_alive
-
+    anything else removed; the folders of a run still going are left alone. Raises OSError when a
+    committed set cannot be put in place (a file open in another program, no permission): it stays,
+    and so do the newer ones behind it, for the next command to try again; the caller must neither
+    write over nor read from a folder in that state."""
     # oldest first, so that of two killed runs (rarer still) the later one's outputs stay
-    for folder in sorted(outdir.glob(STAGING_PREFIX + "*"), key=_committed_at):
-        parts = folder.name.split("-")
-        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
-        if pid is not None and pid != os.getpid() and process_alive(pid):
+    for folder in sorted(_staging_folders(outdir), key=_committed_at):
+        if not _owner_gone(folder):
             continue
         listing = folder / COMMIT_LIST
         if listing.is_file():
             # plain file names only: nothing is ever moved out of the output folder
             names = [n for n in listing.read_text(encoding="utf-8", errors="replace").split("\n")
                      if n and n == Path(n).name and not n.startswith(".") and "\\" not in n]
-            try:
-                _move_into_place(folder, outdir, names)
-            except OSError:
-                continue  # left for a later run to finish; the outputs are no worse than before
+            _move_into_place(folder, outdir, names)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _staging_folders(outdir: Path) -> list[Path]:
+    # a link of that name is nobody's staging folder: never followed, never moved into or out of
+    return [f for f in outdir.glob(STAGING_PREFIX + "*") if f.is_dir() and not f.is_symlink()]
+
+
+_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,7})-.*", re.S)
+
+
+def _owner_gone(folder: Path) -> bool:
+    """Whether the run that made the staging folder is over: its process is gone, or its number now
+    belongs to a process that started after the folder was last written (a reused pid)."""
+    from perfeval.workers import process_alive
+
+    found = _STAGING_NAME.fullmatch(folder.name)
+    if found is None:
+        return True
+    pid = int(found.group(1))
+    if pid == os.getpid() or not process_alive(pid):
+        return True
+    try:
+        return _started_at(pid) > folder.stat().st_mtime + 1
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False  # unknown (not Linux): taken as the run still going
+
+
+def _started_at(pid: int) -> float:
+    """When process ``pid`` started, in seconds since the epoch (Linux's /proc)."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        fields = stat.read()
+    ticks = int(fields[fields.rindex(b")") + 2:].split()[19])  # field 22, starttime, in clock ticks since boot
+    with open("/proc/stat", "rb") as stat:
+        boot = next(int(line.split()[1]) for line in stat if line.startswith(b"btime "))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _committed_at(folder: Path) -> float:

@@ -103,13 +103,32 @@ def _exit_with(caller: int) -> None:
 
 def process_alive(pid: int) -> bool:
     """Whether process ``pid`` exists (one of another user counts)."""
+    if os.name == "nt":
+        return _windows_process_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except (OverflowError, ValueError):  # no such process number
+        return False
     return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    """On Windows, signal 0 is CTRL_C_EVENT: os.kill(pid, 0) would interrupt the process, not test it."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, run by another user
+    try:
+        code = ctypes.c_ulong()
+        return not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) or code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 class _Raised:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -167,8 +168,16 @@ def test_output_that_cannot_be_replaced_says_so_and_is_finished_later(tmp_path):
                              "-o", str(out), "-q"], capture_output=True, timeout=120)
     error = second.stderr.decode("utf-8")
     assert second.returncode == 2 and "Traceback" not in error
-    assert "只有部分放入" in error and "自动补全" in error  # not "之前的输出保持不变": the summary is new
+    assert "自动补全" in error and "保持不变" not in error  # the summary is new already
     assert summary_projects(out) == 6  # result.json comes after the report: still the first run's
+    # while the set cannot be finished, nothing writes over it and nothing mails it
+    third = subprocess.run([sys.executable, "-m", "perfeval", "run", str(tmp_path / "first"), "-o", str(out), "-q"],
+                           capture_output=True, timeout=120)
+    assert third.returncode == 2 and "自动补全" in third.stderr.decode("utf-8")
+    refused = subprocess.run([sys.executable, "-m", "perfeval", "send", str(out), "--to", "jxk@czj.example.gov.cn",
+                              "--dry-run"], capture_output=True, timeout=60)
+    assert refused.returncode == 2 and "新旧混杂" in refused.stderr.decode("utf-8")
+    assert not (out / "绩效自评材料.eml").exists()
     shutil.rmtree(report)
     mailed = subprocess.run([sys.executable, "-m", "perfeval", "send", str(out), "--to", "jxk@czj.example.gov.cn",
                              "--dry-run"], capture_output=True, timeout=60)
@@ -177,3 +186,55 @@ def test_output_that_cannot_be_replaced_says_so_and_is_finished_later(tmp_path):
     assert summary_projects(out) == 9 and len(list((out / "退回修改").iterdir())) == 3
     assert_complete(out)
     assert not list(out.glob(".perfeval-*"))
+
+
+
+def test_staging_folders_of_a_reused_pid_odd_names_and_links_are_handled(tmp_path):
+    """A killed run whose pid now belongs to another process (started after the run's folder was last
+    written) is finished; folder names that are no pid, and links, cause no traceback and are not followed."""
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "perfeval", "run", str(make_faulty_inbox(tmp_path / "first", 3)), "-o",
+                    str(out), "-q"], check=False, timeout=120)
+    staged = out / f".perfeval-{os.getpid()}-killed"  # this test's pid: alive, but started long after 1970
+    staged.mkdir()
+    (staged / "result.json").write_text('{"totals": {"projects": 99}}', encoding="utf-8")
+    (staged / ".commit").write_text("result.json", encoding="utf-8")
+    os.utime(staged, (0, 0))
+    for odd in (".perfeval-²-x", ".perfeval-99999999999999999999-x"):
+        (out / odd).mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".commit").write_text("result.json", encoding="utf-8")
+    (elsewhere / "result.json").write_text("{}", encoding="utf-8")
+    (out / ".perfeval-4999999-link").symlink_to(elsewhere)
+    mailed = subprocess.run([sys.executable, "-m", "perfeval", "send", str(out), "--to", "jxk@czj.example.gov.cn",
+                             "--dry-run"], capture_output=True, timeout=60)
+    assert "Traceback" not in mailed.stderr.decode("utf-8")
+    assert summary_projects(out) == 99  # the reused pid's set was finished
+    assert sorted(p.name for p in out.glob(".perfeval-*")) == [".perfeval-4999999-link"]  # the link left alone
+    assert sorted(p.name for p in elsewhere.iterdir()) == [".commit", "result.json"]
+
+
+def test_a_set_that_cannot_be_finished_holds_back_the_newer_ones(tmp_path):
+    """Two killed runs' complete sets, the older one blocked (a folder where its report goes): nothing
+    newer is put in place over it, and once unblocked both are finished, oldest first, so the newer stays."""
+    from perfeval.outputs import finish_interrupted, unfinished
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for n, (pid, names) in enumerate([(4999998, ["A报告.docx", "result.json"]), (4999999, ["result.json"])]):
+        staged = out / f".perfeval-{pid}-x"
+        staged.mkdir()
+        for name in names:
+            (staged / name).write_text(f"run {n}", encoding="utf-8")
+        (staged / ".commit").write_text("\n".join(names), encoding="utf-8")
+        os.utime(staged / ".commit", (1000 + n, 1000 + n))
+    (out / "A报告.docx" / "草稿").mkdir(parents=True)
+    with pytest.raises(OSError):
+        finish_interrupted(out)
+    assert not (out / "result.json").exists() and unfinished(out)  # the newer set waits behind the older
+    shutil.rmtree(out / "A报告.docx")
+    finish_interrupted(out)
+    assert (out / "result.json").read_text(encoding="utf-8") == "run 1"
+    assert (out / "A报告.docx").read_text(encoding="utf-8") == "run 0"
+    assert not unfinished(out) and not list(out.glob(".perfeval-*"))

@@ -188,17 +188,32 @@ def test_every_command_has_chinese_help_with_an_example(command):
 @pytest.mark.parametrize("args, expected", [
     (["run", "inbox", "--jobs", "0"], "'--jobs' 的值无效：0 不在允许的范围 1<=x<=64 内"),
     (["check", "没有这个文件夹"], "'PATHS...' 的值无效：路径 '没有这个文件夹' 不存在"),
-    (["check", ".", "--year", "二〇二一"], "'--year' 的值无效：'二〇二一' 不是数字"),
+    (["check", ".", "--year", "二〇二一"], "'--year' 的值无效：'二〇二一' 不是整数"),
     (["run"], "缺少参数 'INBOX'"),
     (["run", "inbox", "--josb", "2"], "没有选项 '--josb'，是否要用 '--jobs' 或 '--json'？"),
     (["run", "inbox", "-o"], "选项 '-o' 后面需要给出值"),
     (["evaluate", "inbox"], "没有命令 'evaluate'"),
+    (["chek", "inbox"], "没有命令 'chek'，是否要用 'check'？"),
 ])
 def test_usage_errors_are_in_chinese(tmp_path, args, expected):
     (tmp_path / "inbox").mkdir()
     done = subprocess.run([sys.executable, "-m", "perfeval", *args], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and f"错误：{expected}" in done.stderr, done.stderr
     assert "Error" not in done.stderr and "Usage" not in done.stderr and "Try " not in done.stderr
+
+
+@pytest.mark.parametrize("message, expected", [  # the forms of click 8.1–8.3, which setup.cfg allows too
+    ("No such option: --jbos (Possible options: --jobs, --json)", "没有选项 --jbos，是否要用 --jobs 或 --json？"),
+    ("No such option: --jbos Did you mean --jobs?", "没有选项 --jbos，是否要用 --jobs？"),
+    ("No such option: --foo", "没有选项 --foo"),
+    ("Invalid value for '--year': '1.5' is not a valid integer range.", "'--year' 的值无效：'1.5' 不是整数"),
+    ("Got unexpected extra argument (b)", "多余的参数：b"),
+    ("Something click may say one day.", "Something click may say one day."),  # shown as it is
+])
+def test_usage_messages_of_older_click_versions(message, expected):
+    from perfeval.cli import _usage_message
+
+    assert _usage_message(message) == expected
 
 
 def test_help_headings_and_notes_are_in_chinese():
