@@ -95,8 +95,8 @@ declare("U001", WARNING, "没有单位情况表，报告文字由数据生成")
 
 def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
     """F004: the same project (编码, else 名称 + 实施单位) submitted more than once. Also returns the
-    positions of the copies that repeat an earlier form field for field (one file saved twice, or
-    sent in by two units): the batch counts those once, by the first copy. Forms that only share a
+    positions of the copies that repeat an earlier form of the same unit field for field (one file
+    saved twice, or linked): the batch counts those once, by the first copy. Forms that only share a
     code, or a name and 实施单位, are both counted: one may be another project whose form was copied
     with its code, and leaving it out would drop its figures from every total."""
     keys = [p.code or f"{p.name}|{p.implementer}" for p in projects]
@@ -124,8 +124,10 @@ def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
 
 
 def _same_form(a: Project, b: Project) -> bool:
-    """Every field the same, wherever the form was found and whichever unit sent it."""
-    return replace(a, file="", sheet="", unit="") == replace(b, file="", sheet="", unit="")
+    """Every field the same, the unit included, wherever in that unit's files the form was found. The
+    same form in two units' folders counts in both: which unit it belongs to is for staff to settle,
+    and keeping only the first would move one unit's project into another's figures."""
+    return replace(a, file="", sheet="") == replace(b, file="", sheet="")
 
 
 def check_year(project: Project, year: int | None) -> list[Issue]:

@@ -236,6 +236,7 @@ class FileRecord:
     sha256: str
     status: str  # "已读取" | "无法读取" | "无自评表" | "重复提交" (every form it holds repeats an earlier one)
     projects: int = 0  # its projects counted in the batch (a repeated form is not)
+    unit: str = ""  # of a 重复提交 file: the unit its forms belong to (the others': their projects')
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,9 @@ class Batch:
             unit = units[name] = known.get(name) or UnitInfo(name=name, year=self.year)
             for file in {r.project.file for r in results[name]} | {unit.source}:
                 owner.setdefault(file, []).append(name)
+        for f in self.files:
+            if f.unit in units:  # a repeated form's file: its F004 concerns its unit
+                owner.setdefault(f.name, []).append(f.unit)
         issues: dict[str, list[Issue]] = {name: [] for name in names}
         for i in self.issues:
             if i.file:

@@ -103,63 +103,97 @@ def _move_into_place(staging: Path, outdir: Path, names: list[str]) -> None:
         os.replace(returns, final)
 
 
+def staging_prefix() -> str:
+    """This run's staging folder name, up to mkdtemp's random part: the pid and the process's start
+    time (Linux clock ticks since boot, 0 elsewhere), so that a later process given the same pid is
+    told apart from the run without comparing any clocks."""
+    try:
+        ticks = _start_ticks(os.getpid())
+    except (OSError, ValueError, IndexError):
+        ticks = "0"
+    return f"{STAGING_PREFIX}{os.getpid()}-{ticks}-"
+
+
 def unfinished(outdir: Path) -> bool:
-    """Whether a complete output set is still waiting in a staging folder to be put in place."""
-    return any((folder / COMMIT_LIST).is_file() for folder in _staging_folders(outdir))
+    """Whether a complete output set is still waiting in a staging folder to be put in place (one
+    that newer outputs have superseded does not count)."""
+    return any(_committed(folder) and not _superseded(folder, outdir) for folder in _staging_folders(outdir))
 
 
 def finish_interrupted(outdir: Path) -> None:
-    """Staging folders left by runs that are gone (killed): a committed set is moved into place,
-    anything else removed; the folders of a run still going are left alone. Raises OSError when a
-    committed set cannot be put in place (a file open in another program, no permission): it stays,
-    and so do the newer ones behind it, for the next command to try again; the caller must neither
-    write over nor read from a folder in that state."""
+    """Staging folders left by runs that are gone (killed): a committed set is moved into place
+    (unless newer outputs have replaced it since), anything else removed; the folders of a run still
+    going, or of another user, are left alone. Raises OSError when a committed set cannot be put in
+    place (a file open in another program, no permission): it stays, and so do the newer ones behind
+    it, for the next command to try again; the caller must neither write over nor read from a folder
+    in that state."""
     # oldest first, so that of two killed runs (rarer still) the later one's outputs stay
     for folder in sorted(_staging_folders(outdir), key=_committed_at):
         if not _owner_gone(folder):
             continue
         listing = folder / COMMIT_LIST
-        if listing.is_file():
+        if _committed(folder) and not _superseded(folder, outdir):
             # plain file names only: nothing is ever moved out of the output folder
             names = [n for n in listing.read_text(encoding="utf-8", errors="replace").split("\n")
                      if n and n == Path(n).name and not n.startswith(".") and "\\" not in n]
             _move_into_place(folder, outdir, names)
+        try:
+            listing.unlink(missing_ok=True)  # whatever rmtree cannot remove, the set counts as done
+        except OSError:
+            continue
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _staging_folders(outdir: Path) -> list[Path]:
-    # a link of that name is nobody's staging folder: never followed, never moved into or out of
-    return [f for f in outdir.glob(STAGING_PREFIX + "*") if f.is_dir() and not f.is_symlink()]
+    # a link of that name is nobody's staging folder: never followed, never moved into or out of; nor
+    # is a folder this user cannot look into (another user's run: 0700)
+    return [f for f in outdir.glob(STAGING_PREFIX + "*")
+            if f.is_dir() and not f.is_symlink() and os.access(f, os.R_OK | os.W_OK | os.X_OK)]
 
 
-_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,7})-.*", re.S)
+def _committed(folder: Path) -> bool:
+    try:
+        return (folder / COMMIT_LIST).is_file()
+    except OSError:
+        return False
+
+
+def _superseded(folder: Path, outdir: Path) -> bool:
+    """Whether outputs newer than the committed set are in place already (their result.json was
+    written after the set's list; both times are the output folder's own file system's)."""
+    try:
+        return (outdir / RESULT_NAME).stat().st_mtime > (folder / COMMIT_LIST).stat().st_mtime
+    except OSError:
+        return False
+
+
+_STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,10})-(?:([0-9]{1,20})-)?.*", re.S)
 
 
 def _owner_gone(folder: Path) -> bool:
     """Whether the run that made the staging folder is over: its process is gone, or its number now
-    belongs to a process that started after the folder was last written (a reused pid)."""
+    belongs to a process that started at another time (a reused pid)."""
     from perfeval.workers import process_alive
 
     found = _STAGING_NAME.fullmatch(folder.name)
     if found is None:
         return True
-    pid = int(found.group(1))
+    pid, ticks = int(found.group(1)), found.group(2)
     if pid == os.getpid() or not process_alive(pid):
         return True
+    if ticks is None or ticks == "0":
+        return False  # start time unknown: taken as the run still going
     try:
-        return _started_at(pid) > folder.stat().st_mtime + 1
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False  # unknown (not Linux): taken as the run still going
+        return _start_ticks(pid) != ticks
+    except (OSError, ValueError, IndexError):
+        return False
 
 
-def _started_at(pid: int) -> float:
-    """When process ``pid`` started, in seconds since the epoch (Linux's /proc)."""
+def _start_ticks(pid: int) -> str:
+    """Process ``pid``'s start time in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat)."""
     with open(f"/proc/{pid}/stat", "rb") as stat:
         fields = stat.read()
-    ticks = int(fields[fields.rindex(b")") + 2:].split()[19])  # field 22, starttime, in clock ticks since boot
-    with open("/proc/stat", "rb") as stat:
-        boot = next(int(line.split()[1]) for line in stat if line.startswith(b"btime "))
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
+    return str(int(fields[fields.rindex(b")") + 2:].split()[19]))
 
 
 def _committed_at(folder: Path) -> float:

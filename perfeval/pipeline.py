@@ -14,7 +14,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -64,12 +63,15 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
                for r, p in zip(results, projects)]
     file_issues = [i for r in readings for i in r.book.issues] + missing_unit_sheets(units)
     all_issues = tuple(order_issues(file_issues, results, inbox))  # a repeated form's issues too
-    repeated_files = Counter(r.project.file for k, r in enumerate(results) if k in repeats)
+    files, start = [], 0
+    for path, reading in zip(inbox.workbooks, readings):  # by position: two files may show one name
+        mine = range(start, start + len(reading.results))
+        start = mine.stop
+        dropped = [results[k].project.unit for k in mine if k in repeats]
+        files.append(file_record(path, inbox, reading, len(dropped), dropped[0] if dropped else ""))
     results = [r for k, r in enumerate(results) if k not in repeats]  # a form sent twice counts once
-    files = tuple(file_record(path, inbox, r, repeated_files[inbox.relative(path)])
-                  for path, r in zip(inbox.workbooks, readings))
     units = tuple(replace(u, year=u.year or year) for u in units)
-    return Batch(tuple(results), files, all_issues, replace(unit, year=unit.year or year), rules, year,
+    return Batch(tuple(results), tuple(files), all_issues, replace(unit, year=unit.year or year), rules, year,
                  __version__, now or dt.datetime.now().replace(microsecond=0), units,
                  tuple(inbox.relative(p) for p in inbox.ignored))
 
@@ -150,12 +152,13 @@ def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: 
     return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 
-def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: int = 0) -> FileRecord:
-    """The file's status; "重复提交" when every form it holds repeats one read before (F004)."""
+def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: int = 0, unit: str = "") -> FileRecord:
+    """The file's status; "重复提交" when every form it holds repeats one read before (F004), with the
+    unit of those forms (its issues stay that unit's although none of its projects is counted)."""
     book = reading.book
     status = "无法读取" if not book.readable else ("已读取" if reading.results or book.unit else "无自评表")
     if status == "已读取" and reading.results and repeated == len(reading.results) and not book.unit:
-        status = "重复提交"
+        return FileRecord(path, inbox.relative(path), reading.sha256, "重复提交", 0, unit)
     return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results) - repeated)
 
 
@@ -194,7 +197,7 @@ def write_outputs(batch: Batch, outdir: Path, jobs: int = 0, progress: Progress 
 
     outdir.mkdir(parents=True, exist_ok=True)
     outputs.finish_interrupted(outdir)
-    staging = Path(tempfile.mkdtemp(prefix=f"{outputs.STAGING_PREFIX}{os.getpid()}-", dir=outdir))
+    staging = Path(tempfile.mkdtemp(prefix=outputs.staging_prefix(), dir=outdir))
     try:
         # the copies first: their worker processes are gone before the writers below take memory
         returns_dir = staging / RETURNS_DIR

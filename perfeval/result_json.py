@@ -34,7 +34,7 @@ def _head(batch: Batch) -> dict:
         "rules": {key: _plain(getattr(batch.rules, key)) for key, _, _ in batch.rules.describe()},
         "totals": totals(batch),
         "files": [{"name": f.name, "sha256": f.sha256, "status": f.status, "projects": f.projects}
-                  for f in batch.files],
+                  | ({"unit": f.unit} if f.unit else {}) for f in batch.files],
         "ignored": list(batch.ignored),
     }
 

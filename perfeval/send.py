@@ -344,7 +344,8 @@ def unit_part(data: dict, unit: str | None) -> tuple[list[dict], list[dict]]:
         return data["projects"], data.get("issues", [])
     projects = [p for p in data["projects"] if p.get("unit") == unit]
     source = next((u.get("source", "") for u in data.get("units", []) if u.get("name") == unit), "")
-    files = {p.get("file") for p in projects} | {source}
+    files = {p.get("file") for p in projects} | {source} | {
+        f.get("name") for f in data.get("files", []) if f.get("unit") == unit}  # a repeated form's file
     issues = [i for i in data.get("issues", [])
               if i.get("file") in files or (not i.get("file") and unit in i.get("message", ""))]
     return projects, issues

@@ -190,16 +190,16 @@ def test_output_that_cannot_be_replaced_says_so_and_is_finished_later(tmp_path):
 
 
 def test_staging_folders_of_a_reused_pid_odd_names_and_links_are_handled(tmp_path):
-    """A killed run whose pid now belongs to another process (started after the run's folder was last
-    written) is finished; folder names that are no pid, and links, cause no traceback and are not followed."""
+    """A killed run whose pid now belongs to another process (its start time differs from the one the
+    folder name records) is finished; folder names that are no pid, and links, cause no traceback and are not followed."""
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "perfeval", "run", str(make_faulty_inbox(tmp_path / "first", 3)), "-o",
                     str(out), "-q"], check=False, timeout=120)
-    staged = out / f".perfeval-{os.getpid()}-killed"  # this test's pid: alive, but started long after 1970
+    # this test's pid, alive, but recorded with another start time: a later process given that number
+    staged = out / f".perfeval-{os.getpid()}-1-killed"
     staged.mkdir()
     (staged / "result.json").write_text('{"totals": {"projects": 99}}', encoding="utf-8")
     (staged / ".commit").write_text("result.json", encoding="utf-8")
-    os.utime(staged, (0, 0))
     for odd in (".perfeval-²-x", ".perfeval-99999999999999999999-x"):
         (out / odd).mkdir()
     elsewhere = tmp_path / "elsewhere"
@@ -225,10 +225,11 @@ def test_a_set_that_cannot_be_finished_holds_back_the_newer_ones(tmp_path):
     for n, (pid, names) in enumerate([(4999998, ["A报告.docx", "result.json"]), (4999999, ["result.json"])]):
         staged = out / f".perfeval-{pid}-x"
         staged.mkdir()
-        for name in names:
+        for name in names:  # written before their list, as a run does, and run 0 before run 1
             (staged / name).write_text(f"run {n}", encoding="utf-8")
+            os.utime(staged / name, (1000 + 2 * n, 1000 + 2 * n))
         (staged / ".commit").write_text("\n".join(names), encoding="utf-8")
-        os.utime(staged / ".commit", (1000 + n, 1000 + n))
+        os.utime(staged / ".commit", (1001 + 2 * n, 1001 + 2 * n))
     (out / "A报告.docx" / "草稿").mkdir(parents=True)
     with pytest.raises(OSError):
         finish_interrupted(out)
@@ -238,3 +239,32 @@ def test_a_set_that_cannot_be_finished_holds_back_the_newer_ones(tmp_path):
     assert (out / "result.json").read_text(encoding="utf-8") == "run 1"
     assert (out / "A报告.docx").read_text(encoding="utf-8") == "run 0"
     assert not unfinished(out) and not list(out.glob(".perfeval-*"))
+
+
+
+def test_a_live_run_is_left_alone_and_a_superseded_set_is_discarded(tmp_path):
+    """The staging folder of a run still going (its pid and start time match) is never touched, whatever
+    the file system's clock; a killed run's set older than the outputs in place is dropped, not moved."""
+    from perfeval.outputs import _start_ticks, finish_interrupted, unfinished
+
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        ticks = _start_ticks(os.getppid())  # the process that started these tests: alive throughout
+    except OSError:
+        pytest.skip("no /proc: start times unknown")
+    live = out / f".perfeval-{os.getppid()}-{ticks}-live"
+    live.mkdir()
+    (live / "绩效自评汇总.xlsx").write_text("being written", encoding="utf-8")
+    os.utime(live, (0, 0))  # a server clock far behind must not make it look gone
+    old = out / ".perfeval-4999999-x"
+    old.mkdir()
+    (old / "result.json").write_text("old", encoding="utf-8")
+    (old / ".commit").write_text("result.json", encoding="utf-8")
+    os.utime(old / ".commit", (1000, 1000))
+    (out / "result.json").write_text("newer", encoding="utf-8")
+    assert not unfinished(out)
+    finish_interrupted(out)
+    assert (out / "result.json").read_text(encoding="utf-8") == "newer"
+    assert [p.name for p in out.glob(".perfeval-*")] == [live.name]
+    assert (live / "绩效自评汇总.xlsx").read_text(encoding="utf-8") == "being written"

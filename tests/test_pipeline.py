@@ -529,3 +529,31 @@ def test_a_form_sent_twice_counts_once_and_a_shared_code_counts_both(tmp_path):
     text = "\n".join(p.text for p in docx.Document(out / "绩效自评报告.docx").paragraphs)
     assert "4个项目" in text and "90.00万元" in text
     assert sorted(p.name for p in (out / "退回修改").iterdir()) == ["0_再次提交_审核意见.xlsx", "3_照抄编码_审核意见.xlsx"]
+
+
+def test_a_repeated_form_stays_with_its_unit_and_across_units_both_count(tmp_path):
+    """A repeat's F004 belongs to its unit's report and mail though its project is counted once; the
+    same form in two units' folders is counted in both (moving it to one unit would be a guess)."""
+    from perfeval import send
+    from perfeval.pipeline import evaluate
+    from perfeval.result_json import batch_to_dict
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    for unit in ("甲中心", "乙中心"):
+        (inbox / unit).mkdir(parents=True)
+        write_spec(inbox / unit / "a.xlsx", spec(name=f"{unit}项目", code=f"{unit}01", implementer=unit))
+    shutil.copyfile(inbox / "甲中心" / "a.xlsx", inbox / "甲中心" / "a_副本.xlsx")
+    write_spec(inbox / "乙中心" / "共用.xlsx", spec(name="共用项目", code="GY01", implementer="乙中心"))
+    shutil.copyfile(inbox / "乙中心" / "共用.xlsx", inbox / "甲中心" / "共用.xlsx")  # misfiled in 甲中心's folder
+    batch = evaluate([inbox], load_rules(), 2021)
+    units = {u.name for u in batch.units}
+    assert units == {"甲中心", "乙中心"}, units
+    assert sorted(r.project.file for r in batch.results) == ["乙中心/a.xlsx", "乙中心/共用.xlsx", "甲中心/a.xlsx",
+                                                             "甲中心/共用.xlsx"]
+    assert [f.unit for f in batch.files if f.status == "重复提交"] == ["甲中心"]
+    own = batch.for_unit("甲中心")
+    assert "甲中心/a_副本.xlsx" in [i.file for i in own.issues if i.code == "F004"]
+    data = json.loads(json.dumps(batch_to_dict(batch), ensure_ascii=False, default=str))
+    _, issues = send.unit_part(data, "甲中心")
+    assert "甲中心/a_副本.xlsx" in [i["file"] for i in issues if i["code"] == "F004"]
