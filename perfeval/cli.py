@@ -450,6 +450,7 @@ def _check_outdir(inbox: Path, outdir: Path) -> None:
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=outdir).close()
+        finish_interrupted(outdir)  # a killed run's outputs that cannot be put in place: say so before any work
     except OSError as exc:
         _outdir_failed(outdir, exc)
 
@@ -461,7 +462,7 @@ def _outdir_failed(outdir: Path, exc: OSError) -> None:
     kept = ("有一组已全部生成的输出尚未全部放入该文件夹（已放入的是新的输出），下次运行 perfeval run 或 perfeval send "
             "时会自动补全" if outdir.is_dir() and unfinished(outdir) else "之前的输出保持不变")
     click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：{kept}。"
-               "请检查该路径是否是文件、磁盘是否已满、是否有写入权限，或用 -o 指定另一个文件夹", err=True)
+               "请检查该路径是否是文件、磁盘是否已满、是否有写入权限、其中的文件是否在其他程序中打开，或用 -o 指定另一个文件夹", err=True)
     sys.exit(EXIT_USAGE)
 
 
