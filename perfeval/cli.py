@@ -76,6 +76,15 @@ class _Context(click.Context):
     formatter_class = _Formatter
 
 
+class _Command(click.Command):
+    context_class = _Context
+
+
+class _Group(click.Group):
+    context_class = _Context
+    command_class = _Command  # the class of every @main.command
+
+
 def _notes(text: str) -> str:
     for pattern, new in _NOTES:
         text = pattern.sub(new, text)
@@ -130,7 +139,7 @@ def _usage_error(exc: click.UsageError) -> None:
     click.echo(f"错误：{_usage_message(exc.format_message())}", err=True)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=_Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", message="perfeval %(version)s", help="显示版本并退出")
 @_help
 def main() -> None:
@@ -320,7 +329,7 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         recipients = list(to) or mail.recipients_in(config)
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
-        _finish_before_sending(outdir, mail.SendError)
+        mail.finish_outputs(outdir)  # a run killed while putting them in place: finished, never mailed half
         units = mail.units_in(outdir) if each_unit else [unit]
         for name in units:
             message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
@@ -400,10 +409,6 @@ def _progress(silent: bool) -> _Bar:
     return _Bar(not silent and sys.stdout.isatty())
 
 
-for _command in (main, *main.commands.values()):
-    _command.context_class = _Context  # the Chinese help formatter for every command
-
-
 def run_main() -> None:
     """The console script: Ctrl-C ends the run cleanly, leaving the previous outputs as they were."""
     # One short-lived batch holds hundreds of thousands of small objects that all live to the end:
@@ -422,19 +427,6 @@ def run_main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
-
-
-def _finish_before_sending(outdir: Path, error: type[Exception]) -> None:
-    """A run killed while putting its outputs in place is finished first; a folder that still holds a
-    mix of two runs is never mailed."""
-    mixed = "为避免发送新旧混杂的材料，本次未发送"
-    try:
-        finish_interrupted(outdir)
-    except OSError as exc:
-        raise error(f"输出文件夹 {outdir} 中有一组输出未能全部放入（{exc.strerror or exc}），{mixed}；"
-                    "请关闭正在使用这些文件的程序（如 Excel、Word）后重试") from None
-    if unfinished(outdir):
-        raise error(f"perfeval run 正在向输出文件夹 {outdir} 放入新的输出，{mixed}；请待其完成后重试")
 
 
 def _check_outdir(inbox: Path, outdir: Path) -> None:

@@ -117,7 +117,7 @@ def staging_prefix() -> str:
 def unfinished(outdir: Path) -> bool:
     """Whether a complete output set is still waiting in a staging folder to be put in place (one
     that newer outputs have superseded does not count)."""
-    return any(_committed(folder) and not _superseded(folder, outdir) for folder in _staging_folders(outdir))
+    return any(_waiting(folder, outdir) for folder in _staging_folders(outdir))
 
 
 def finish_interrupted(outdir: Path) -> None:
@@ -132,7 +132,7 @@ def finish_interrupted(outdir: Path) -> None:
         if not _owner_gone(folder):
             continue
         listing = folder / COMMIT_LIST
-        if _committed(folder) and not _superseded(folder, outdir):
+        if _waiting(folder, outdir):
             # plain file names only: nothing is ever moved out of the output folder
             names = [n for n in listing.read_text(encoding="utf-8", errors="replace").split("\n")
                      if n and n == Path(n).name and not n.startswith(".") and "\\" not in n]
@@ -151,20 +151,17 @@ def _staging_folders(outdir: Path) -> list[Path]:
             if f.is_dir() and not f.is_symlink() and os.access(f, os.R_OK | os.W_OK | os.X_OK)]
 
 
-def _committed(folder: Path) -> bool:
+def _waiting(folder: Path, outdir: Path) -> bool:
+    """Whether the folder holds a committed set that newer outputs have not superseded (a result.json
+    in place written after the set's list; both times are the output folder's own file system's)."""
     try:
-        return (folder / COMMIT_LIST).is_file()
+        committed = (folder / COMMIT_LIST).stat().st_mtime
     except OSError:
         return False
-
-
-def _superseded(folder: Path, outdir: Path) -> bool:
-    """Whether outputs newer than the committed set are in place already (their result.json was
-    written after the set's list; both times are the output folder's own file system's)."""
     try:
-        return (outdir / RESULT_NAME).stat().st_mtime > (folder / COMMIT_LIST).stat().st_mtime
+        return (outdir / RESULT_NAME).stat().st_mtime <= committed
     except OSError:
-        return False
+        return True
 
 
 _STAGING_NAME = re.compile(re.escape(STAGING_PREFIX) + r"([0-9]{1,10})-(?:([0-9]{1,20})-)?.*", re.S)

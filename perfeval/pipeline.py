@@ -14,7 +14,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 from perfeval import __version__, checks, outputs
@@ -63,12 +65,11 @@ def evaluate(paths: list[Path], rules: Rules, year: int | None = None, exclude: 
                for r, p in zip(results, projects)]
     file_issues = [i for r in readings for i in r.book.issues] + missing_unit_sheets(units)
     all_issues = tuple(order_issues(file_issues, results, inbox))  # a repeated form's issues too
-    files, start = [], 0
+    each = iter([(r, k in repeats) for k, r in enumerate(results)])  # in reading order
+    files = []
     for path, reading in zip(inbox.workbooks, readings):  # by position: two files may show one name
-        mine = range(start, start + len(reading.results))
-        start = mine.stop
-        dropped = [results[k].project.unit for k in mine if k in repeats]
-        files.append(file_record(path, inbox, reading, len(dropped), dropped[0] if dropped else ""))
+        mine = islice(each, len(reading.results))
+        files.append(file_record(path, inbox, reading, [r.project.unit for r, repeat in mine if repeat]))
     results = [r for k, r in enumerate(results) if k not in repeats]  # a form sent twice counts once
     units = tuple(replace(u, year=u.year or year) for u in units)
     return Batch(tuple(results), tuple(files), all_issues, replace(unit, year=unit.year or year), rules, year,
@@ -152,14 +153,15 @@ def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: 
     return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 
-def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: int = 0, unit: str = "") -> FileRecord:
+def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: Sequence[str] = ()) -> FileRecord:
     """The file's status; "重复提交" when every form it holds repeats one read before (F004), with the
-    unit of those forms (its issues stay that unit's although none of its projects is counted)."""
+    unit of those forms (``repeated``: the unit of each; its issues stay that unit's although none of
+    its projects is counted)."""
     book = reading.book
     status = "无法读取" if not book.readable else ("已读取" if reading.results or book.unit else "无自评表")
-    if status == "已读取" and reading.results and repeated == len(reading.results) and not book.unit:
-        return FileRecord(path, inbox.relative(path), reading.sha256, "重复提交", 0, unit)
-    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results) - repeated)
+    if status == "已读取" and reading.results and len(repeated) == len(reading.results) and not book.unit:
+        return FileRecord(path, inbox.relative(path), reading.sha256, "重复提交", 0, repeated[0])
+    return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results) - len(repeated))
 
 
 def sha256_of(path: Path) -> str:

@@ -213,6 +213,8 @@ Problem = tuple[str, str]  # (code, message)
 
 ENCRYPTED = "文件已加密，请另存为未加密的工作簿"
 _RESAVE = "请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
+
+
 def is_failure(exc: BaseException) -> bool:
     """A failure to report (the file fails, not the batch) rather than an interrupt to pass on: every
     Exception, and pyo3's PanicException (python-calamine's Rust code panicking on a malformed file),

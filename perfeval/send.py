@@ -24,7 +24,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from perfeval.model import ERROR, NOT_SCORED, WARNING
-from perfeval.outputs import REPORT_NAME, RESULT_NAME, SUMMARY_NAME, report_names
+from perfeval.outputs import REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, report_names, unfinished
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
 SECURITY_MODES = ("plain", "starttls", "ssl")
@@ -149,6 +149,19 @@ def is_positive_number(value) -> bool:
 
 
 # --- composing the message ----------------------------------------------------------------------------
+
+def finish_outputs(outdir: Path) -> None:
+    """A run killed while putting its outputs in place is finished first; a folder that still holds a
+    mix of two runs is never mailed (SendError)."""
+    mixed = "为避免发送新旧混杂的材料，本次未发送"
+    try:
+        finish_interrupted(outdir)
+    except OSError as exc:
+        raise SendError(f"输出文件夹 {outdir} 中有一组输出未能全部放入（{exc.strerror or exc}），{mixed}；"
+                        "请关闭正在使用这些文件的程序（如 Excel、Word）后重试") from None
+    if unfinished(outdir):
+        raise SendError(f"perfeval run 正在向输出文件夹 {outdir} 放入新的输出，{mixed}；请待其完成后重试")
+
 
 def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -> EmailMessage:
     """Subject "<单位名称><年度>年度项目支出绩效自评材料"; a Chinese plain-text body that summarises the

@@ -37,8 +37,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-
-from perfeval.score import WIDE
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,6 +51,7 @@ from perfeval.model import (
     COST_KIND, EFFECT_KIND, NOT_SCORED, OUTPUT_KIND, SATISFACTION_KIND, Batch, Funds, FundsRow,
     IndicatorScore, ProjectResult, Value,
 )
+from perfeval.score import WIDE
 
 # --- Page and fonts (GB/T 9704-2012) ---------------------------------------------------------------
 

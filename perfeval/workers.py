@@ -248,21 +248,23 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
     chunks: dict[Future, list[int]] = {}
     starts = iter(range(0, len(todo), CHUNK))
 
-    def submit_next() -> None:
+    def submit_next() -> set[Future]:
+        """The next chunk submitted (none when all are)."""
         start = next(starts, None)
-        if start is not None:
-            indices = todo[start:start + CHUNK]
-            chunks[pool.executor.submit(_run_chunk, func, [(i, items[i]) for i in indices])] = indices
+        if start is None:
+            return set()
+        indices = todo[start:start + CHUNK]
+        future = pool.executor.submit(_run_chunk, func, [(i, items[i]) for i in indices])
+        chunks[future] = indices
+        return {future}
 
     try:
         try:
-            for _ in range(jobs * AHEAD):
-                submit_next()
+            pending = set().union(*(submit_next() for _ in range(jobs * AHEAD)))
         except BrokenProcessPool:
             suspects = pool.in_flight(todo)
             pool.kill()
             return suspects, "crash"
-        pending = set(chunks)
         while pending:
             done, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
             if not done:
@@ -272,14 +274,11 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
             for future in done:
                 try:
                     values = future.result()
-                    submitted = len(chunks)
-                    submit_next()
+                    pending |= submit_next()
                 except BrokenProcessPool:
                     suspects = pool.in_flight(todo)
                     pool.kill()
                     return suspects, "crash"
-                if len(chunks) > submitted:
-                    pending.add(next(reversed(chunks)))
                 for index, value in zip(chunks.pop(future), values):
                     results[index] = value
                 if progress:
