@@ -12,7 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
+# Read by content, whatever the name says. Besides Excel's own formats: its templates (someone filled
+# the template file itself and sent it) and WPS 表格's .et/.ett, which WPS still offers as a save format.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".xlt", ".et", ".ett"})
 CONFIG_NAMES = frozenset({"perfeval.toml"})
 # Files the operating system leaves in every folder a user opens: not worth listing as ignored.
 SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})

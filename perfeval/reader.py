@@ -246,7 +246,7 @@ def _read_into(book: Workbook, path: Path) -> None:
     if problem is None:
         problem, uncached = precheck(data, path.suffix.lower())
     if problem is not None:
-        _fail(book, problem)
+        _fail(book, _wps_unreadable(path, data, problem))
         return
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -255,7 +255,7 @@ def _read_into(book: Workbook, path: Path) -> None:
     except BaseException as exc:  # calamine raises its own error types for every kind of bad file
         if not is_failure(exc):
             raise
-        _fail(book, ("F001", _open_failure(path, data, exc)))
+        _fail(book, _wps_unreadable(path, data, ("F001", _open_failure(path, data, exc))))
         return
     hidden_forms: list[RawForm] = []
     # the template's 填表说明 sheet is read only when no other sheet holds a form (saves a third of
@@ -302,6 +302,21 @@ def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawF
 def _project_name(form: RawForm) -> str:
     value = form.fields.get("name", EMPTY).value
     return _SPACE.sub("", value) if isinstance(value, str) else ""
+
+
+# WPS 表格's own formats: usually a compound file that reads like an .xls, but not from every version
+WPS_SUFFIXES = (".et", ".ett")
+WPS_UNREADABLE = "文件为 WPS 表格格式（{}），无法读取：{}；请在 WPS 中打开，用“另存为”保存为 Excel 工作簿（.xlsx）后再提交"
+
+
+def _wps_unreadable(path: Path, data: bytes, problem: Problem) -> Problem:
+    """An .et/.ett compound file that does not read like an .xls is told the way out that WPS offers
+    (the reason kept, without its advice for Excel files); anything else as it is."""
+    code, message = problem
+    suffix = path.suffix.lower()
+    if code != "F001" or suffix not in WPS_SUFFIXES or not data.startswith(_OLE) or message == ENCRYPTED:
+        return problem
+    return code, WPS_UNREADABLE.format(suffix, re.split("；|，请", message, maxsplit=1)[0])
 
 
 def _fail(book: Workbook, problem: Problem) -> None:
@@ -370,7 +385,7 @@ def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[ob
         return None
 
 
-_OOXML_SUFFIXES = (".xlsx", ".xlsm", ".xlsb")
+_OOXML_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xltx", ".xltm")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Office stores a password-protected .xlsx as an OLE compound file with these two streams
 # (MS-OFFCRYPTO); their directory names are UTF-16.
@@ -391,7 +406,7 @@ def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[st
     if head.startswith(b"PK"):
         return _precheck_zip(data, suffix)
     if head.startswith(_OLE):
-        if suffix in _OOXML_SUFFIXES + (".ods",) and any(s in data for s in _ENCRYPTION_STREAMS):
+        if suffix in _OOXML_SUFFIXES + (".ods",) + WPS_SUFFIXES and any(s in data for s in _ENCRYPTION_STREAMS):
             return ("F001", ENCRYPTED), {}
         try:  # .xls (or a .xls saved under another name): calamine reads it by content
             _check_xls(data)

@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
-
 import openpyxl
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
@@ -49,7 +47,9 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perfeval.discover import SPREADSHEET_SUFFIXES
 from perfeval.model import ERROR, INFO, LEVELS, WARNING, Issue
+from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
 from perfeval.reader import is_failure
 
 # What XML 1.0 cannot hold: openpyxl's control characters, and U+FFFE/U+FFFF and lone surrogates,
@@ -81,7 +81,6 @@ OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 # .xlsx/.xlsm/.xltx/.xltm are first copied by editing the package (perfeval.xlsx_edit, ~10x faster than
 # an openpyxl load and save); packages it does not handle fall back to openpyxl. False: openpyxl only.
 FAST_PATH = True
-SPREADSHEET_SUFFIXES = OPENPYXL_SUFFIXES | {".xls", ".xlsb", ".ods", ".et", ".ett", ".csv"}
 # A marked range is clipped to this many cells: a hostile "A1:XFD1048576" must not fill 17 billion cells.
 MAX_MARKED_CELLS = 10_000
 COMMENT_WIDTH_PX = 360

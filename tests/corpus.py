@@ -326,7 +326,11 @@ def write_book(path: Path, sheets: list[Sheet], *, program: bool = False) -> Pat
         write_openpyxl(path, sheets)
     elif suffix in (".xlsx", ".xlsm"):
         write_xlsxwriter(path, sheets, vba=suffix == ".xlsm")
-    elif suffix == ".xls":
+    elif suffix == ".xltx":
+        write_xltx(path, sheets)
+    elif suffix in (".xls", ".xlt", ".et", ".ett"):
+        # an .xlt is an .xls with another name; so is the .et that WPS 表格 saves in its own format
+        # (a compound file whose Workbook stream is BIFF8, the structure WPS shares with Excel 97–2003)
         write_xls(path, sheets)
     elif suffix == ".ods":
         write_ods(path, sheets)
@@ -380,6 +384,18 @@ def write_openpyxl(path: Path, sheets: list[Sheet]) -> None:
         if sheet.hidden:
             ws.sheet_state = "hidden"
     wb.save(path)
+
+
+def write_xltx(path: Path, sheets: list[Sheet]) -> None:
+    """An Excel template (.xltx): an .xlsx package whose workbook part has the template content type."""
+    write_xlsxwriter(path, sheets)
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml")
+            archive.writestr(info, data)
 
 
 def write_xls(path: Path, sheets: list[Sheet]) -> None:
@@ -502,7 +518,7 @@ def _one(f: Form = Form(), edit: Callable[[Sheet], None] | None = None, **option
 
 
 # formats: the same form in every format
-for _suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+for _suffix in (".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlt", ".et"):
     variant(f"standard{_suffix.replace('.', '_')}", _suffix)(_one())
 variant("standard_program_written")(_one(program=True))
 

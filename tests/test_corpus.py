@@ -106,6 +106,9 @@ EXPECTED: dict[str, Expect] = {
     "standard_xlsm": Expect(),
     "standard_xls": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
     "standard_ods": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
+    "standard_xltx": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
+    "standard_xlt": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
+    "standard_et": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
     "standard_program_written": Expect(),
     "template_written": Expect(cells={"name": "B3", "target": "E14", "budget": "D6"}),
     "split_target_columns": Expect(forms=[like_base(indicators=[
@@ -325,6 +328,42 @@ def test_folder_skips_lock_and_hidden_files_and_lists_others_once(tmp_path):
     assert len(batch.results) == 1
     assert sorted(i.file for i in batch.issues if i.code == "F004") == ["一科/b.xls", "一科/二级/c.ods"]
     assert not [i for i in batch.issues if i.code.startswith("F0") and i.code != "F004"]
+
+
+def test_wps_and_template_files_are_read_and_marked_not_ignored(tmp_path):
+    """WPS 表格's own .et, and Excel's templates filled in place (.xltx, .xlt), are spreadsheets: read by
+    their content and marked up like any form; an .et that does not read says how WPS saves an .xlsx."""
+    import zipfile
+
+    import openpyxl
+
+    from perfeval.outputs import RETURNS_DIR
+    from perfeval.pipeline import run
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for name, code in (("甲.et", "KF01"), ("乙.xltx", "KF02"), ("丙.xlt", "KF03")):
+        f = Form(name=f"项目{name[0]}", rate=0.5, extras=(code, *Form().extras[1:]))  # 执行率 written wrong: B006
+        write_book(inbox / name, [standard_sheet(f)])
+    (inbox / "坏.et").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))  # a compound file, broken
+    (inbox / "数据.csv").write_text("a,b\n1,2\n")
+    batch, outputs = run(inbox, out, load_rules(), year=2021)
+    assert [(f.name, f.status) for f in batch.files] == [("丙.xlt", "已读取"), ("乙.xltx", "已读取"),
+                                                          ("坏.et", "无法读取"), ("甲.et", "已读取")]
+    assert sorted(r.project.name for r in batch.results) == ["项目丙", "项目乙", "项目甲"]
+    assert batch.ignored == ("数据.csv",)
+    assert sorted(i.file for i in batch.issues if i.code == "B006") == ["丙.xlt", "乙.xltx", "甲.et"]
+    [broken] = [i for i in batch.issues if i.code == "F001"]
+    assert broken.file == "坏.et" and broken.message.startswith("文件为 WPS 表格格式（.et），无法读取：文件已损坏")
+    assert broken.message.endswith("请在 WPS 中打开，用“另存为”保存为 Excel 工作簿（.xlsx）后再提交")
+    copies = sorted(p.name for p in outputs.returns)
+    assert copies == ["丙_审核意见.xlsx", "乙_审核意见.xlsx", "甲_审核意见.xlsx"]
+    for name in copies:
+        path = out / RETURNS_DIR / name
+        with zipfile.ZipFile(path) as archive:  # an .xlsx, also when the source was a template
+            assert b"spreadsheetml.sheet.main+xml" in archive.read("[Content_Types].xml")
+        ws = openpyxl.load_workbook(path)["项目支出绩效自评表"]
+        assert ws["G6"].comment is not None and "B006" in ws["G6"].comment.text
 
 
 def test_output_folder_inside_the_inbox_and_links_are_left_out(tmp_path):

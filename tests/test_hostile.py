@@ -287,12 +287,14 @@ def test_workbook_saved_under_the_other_extension_is_read_by_content(tmp_path):
 # ---- encrypted ----------------------------------------------------------------------------
 
 
-def test_password_protected_xlsx(tmp_path):
-    # Office writes a protected .xlsx as an OLE compound file holding EncryptionInfo + EncryptedPackage
+@pytest.mark.parametrize("suffix", [".xlsx", ".xltx", ".et"])
+def test_password_protected_xlsx(tmp_path, suffix):
+    # Office writes a protected .xlsx (and a template) as an OLE compound file holding EncryptionInfo +
+    # EncryptedPackage; so does WPS when it encrypts in an Office format
     ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4088)
     ole[1024:1024 + 28] = "EncryptionInfo".encode("utf-16-le")
     ole[1152:1152 + 32] = "EncryptedPackage".encode("utf-16-le")
-    path = tmp_path / "加密.xlsx"
+    path = tmp_path / f"加密{suffix}"
     path.write_bytes(bytes(ole))
     issue = only_issue(read(path)[0])
     assert (issue.code, issue.message) == ("F001", "文件已加密，请另存为未加密的工作簿")
