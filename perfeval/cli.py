@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
+from perfeval.discover import IGNORED_ARCHIVE, ignored_status
 from perfeval.model import ERROR, INFO, WARNING, Batch
 from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
 from perfeval.pipeline import Progress
@@ -286,6 +287,10 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
         if batch.ignored:
             shown = "、".join(batch.ignored[:5]) + (f" 等 {len(batch.ignored)} 个" if len(batch.ignored) > 5 else "")
             click.echo(f"已忽略非电子表格文件：{shown}")
+            archives = [name for name in batch.ignored if ignored_status(name) == IGNORED_ARCHIVE]
+            if archives:
+                shown = "、".join(archives[:5]) + (f" 等 {len(archives)} 个" if len(archives) > 5 else "")
+                click.echo(f"其中压缩包未解压：{shown}；如含自评表，请解压后放入收件文件夹再运行")
         click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
                    f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
         click.echo(f"输出：{outputs.summary}、{'、'.join(str(p) for p in outputs.reports)}、{outputs.result}"

@@ -16,6 +16,11 @@ from pathlib import Path
 # the template file itself and sent it) and WPS 表格's .et/.ett, which WPS still offers as a save format.
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".xlt", ".et", ".ett"})
 CONFIG_NAMES = frozenset({"perfeval.toml"})
+# Units often send their forms packed: an archive is not opened (a bomb, a password, a format we do not
+# read), but it is named as one, so that whoever reads the list unpacks it.
+ARCHIVE_SUFFIXES = frozenset({".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"})
+IGNORED = "已忽略：不是电子表格"
+IGNORED_ARCHIVE = "已忽略：压缩包未解压，如含自评表请解压后放入收件文件夹"
 # Files the operating system leaves in every folder a user opens: not worth listing as ignored.
 SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
 # "~$" is Excel's owner file, ".~lock" LibreOffice's, ".~" WPS's; dot-files are hidden on Unix.
@@ -65,6 +70,11 @@ def _is_utf8(text: str) -> bool:
         return True
     except UnicodeEncodeError:
         return False
+
+
+def ignored_status(name: str) -> str:
+    """How an ignored file is listed: an archive with what to do about it."""
+    return IGNORED_ARCHIVE if os.path.splitext(name)[1].lower() in ARCHIVE_SUFFIXES else IGNORED
 
 
 def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inbox:

@@ -36,6 +36,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from perfeval.discover import ignored_status
 from perfeval.model import (
     EFFECT_KIND, ERROR, INFO, OUTPUT_KIND, SATISFACTION_KIND, WARNING, Batch, Indicator,
     IndicatorScore, Issue, ProjectResult,
@@ -834,6 +835,9 @@ def write_rules(workbook: xlsxwriter.Workbook, styles: Styles, batch: Batch, str
     file_styles = (styles.text, styles.text, styles.integer, styles.text)
     for row, record in enumerate(batch.files, start=files_header + 1):
         rows.put_row(row, (record.name, record.status, record.projects, record.sha256), file_styles)
+    # the rest of the inbox, so that the list accounts for every file that was in it
+    for row, name in enumerate(batch.ignored, start=files_header + 1 + len(batch.files)):
+        rows.put_row(row, (name, ignored_status(name), None, ""), file_styles)
     finish_sheet(grid, HEADER_ROW, HEADER_ROW, last_rule, width)
 
 

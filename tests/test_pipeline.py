@@ -124,6 +124,24 @@ def test_bad_files_fail_soft(tmp_path):
     assert "说明.txt" in data["ignored"] and "说明.txt" in result.output.split("已忽略非电子表格文件：")[1]
 
 
+def test_ignored_files_are_accounted_for_and_archives_named(tmp_path):
+    """Every file of the inbox is in the rules sheet's list, the ignored ones too; an archive (units
+    often send their forms packed) is not opened but named, with what to do."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    (inbox / "说明.txt").write_text("x", encoding="utf-8")
+    (inbox / "补交").mkdir()
+    shutil.make_archive(str(inbox / "补交" / "二季度自评表"), "zip", SEED)
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(tmp_path / "out")])
+    assert result.exit_code in (0, 1), result.output
+    assert "其中压缩包未解压：补交/二季度自评表.zip；如含自评表，请解压后放入收件文件夹再运行" in result.output
+    ws = openpyxl.load_workbook(tmp_path / "out" / "绩效自评汇总.xlsx")["评分规则"]
+    listed = {row[0]: row[1:4] for row in ws.iter_rows(values_only=True) if row[0]}
+    assert listed["补交/二季度自评表.zip"] == ("已忽略：压缩包未解压，如含自评表请解压后放入收件文件夹", None, None)
+    assert listed["说明.txt"] == ("已忽略：不是电子表格", None, None)
+    assert listed["01_公共打击和处置非法集资专项工作经费.xlsx"][0] == "已读取"
+
+
 def test_clean_inbox_exits_zero(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
