@@ -36,8 +36,11 @@ class Inbox:
     ignored: tuple[Path, ...]
 
     def relative(self, path: Path) -> str:
-        """The name users see: the path below the inbox, with forward slashes."""
+        """The name users see: the path below the inbox, with forward slashes (the inbox itself, when
+        it could not be listed, by its own name)."""
         text, root = str(path), str(self.root)
+        if text == root:
+            return shown(path.resolve().name or text)
         if text.startswith(root) and text[len(root):len(root) + 1] == os.sep and root not in ("", "."):
             # a file found under the root (the usual case), without pathlib's parsing
             below = text[len(root) + 1:]
@@ -88,7 +91,8 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
     skip = exclude.resolve() if exclude is not None else None
     for path in paths:
         if path.is_dir():
-            candidates = _files_under(path, skip)
+            candidates, unlisted = _files_under(path, skip)
+            workbooks += unlisted  # read like files: the reader reports each as a folder it cannot open
         elif (skip is not None and _is_within(path, skip)) or _is_hidden(Path(path.name)):
             continue
         else:
@@ -101,16 +105,18 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
     return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(dict.fromkeys(ignored)))
 
 
-def _files_under(folder: Path, skip: Path | None) -> list[Path]:
-    """The files below ``folder``, sorted, without hidden files and folders, without the folder
+def _files_under(folder: Path, skip: Path | None) -> tuple[list[Path], list[Path]]:
+    """The files below ``folder``, sorted, and the folders that could not be listed; without hidden files and folders, without the folder
     ``skip`` (resolved) and without following links to folders. One resolve per folder and the
     file types from the directory listing: a city's 10,000 files are listed in a fraction of a
     second.
 
     A link to a file is listed like the file (someone put a shortcut in the inbox and means the
     workbook); a link that leads nowhere (broken, or a loop) is listed too, so that the reader
-    reports it instead of it vanishing or stopping the batch."""
+    reports it instead of it vanishing or stopping the batch. So are a FIFO, socket or device, and
+    a folder that cannot be listed (no permission): whatever it held must not vanish unsaid."""
     found: list[Path] = []
+    unlisted: list[Path] = []
     folders = [folder]
     while folders:
         here = folders.pop()
@@ -120,16 +126,16 @@ def _files_under(folder: Path, skip: Path | None) -> list[Path]:
             with os.scandir(here) as listing:
                 entries = list(listing)
         except OSError:
+            unlisted.append(here)
             continue
         for entry in entries:
             if entry.name.startswith(HIDDEN_PREFIXES):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append(here / entry.name)
-            elif entry.is_symlink() or entry.is_file(follow_symlinks=False):
-                if not _links_to_folder(entry):
-                    found.append(here / entry.name)
-    return sorted(found)
+            elif not _links_to_folder(entry):
+                found.append(here / entry.name)
+    return sorted(found), sorted(unlisted)
 
 
 def _links_to_folder(entry: os.DirEntry) -> bool:

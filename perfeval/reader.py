@@ -328,6 +328,7 @@ def _fail(book: Workbook, problem: Problem) -> None:
 
 
 NOT_A_FILE = "这不是一个普通文件（而是管道、设备或套接字，或指向它们的链接），不是工作簿，已跳过；请把工作簿本身放入收件箱"
+FOLDER_UNREADABLE = "文件夹无法打开（{}），其中的文件都没有读取；请检查该文件夹的访问权限后重新运行"
 
 
 def open_regular(path: Path):
@@ -346,7 +347,7 @@ def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
     try:
         handle = open_regular(path)
         if handle is None:
-            return b"", ("F001", NOT_A_FILE)
+            return b"", ("F001", FOLDER_UNREADABLE.format("列出其内容时出错") if path.is_dir() else NOT_A_FILE)
         with handle:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE:
@@ -354,6 +355,8 @@ def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
                                      "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
             return handle.read(size + 1), None  # a file growing meanwhile is not read without end
     except OSError as exc:
+        if path.is_dir():  # a folder of the inbox that could not be listed (``discover``)
+            return b"", ("F001", FOLDER_UNREADABLE.format(f"{OS_REASONS.get(exc.errno, '系统错误')}，错误号 {exc.errno}"))
         if path.is_symlink():
             return b"", ("F001", "文件是一个链接（快捷方式），但它指向的文件不存在或链接绕成了圈；"
                                  "请把工作簿本身放入收件箱")

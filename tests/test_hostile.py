@@ -214,7 +214,7 @@ def test_empty_and_vanished_files(tmp_path):
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and /dev/zero are POSIX")
 def test_pipes_devices_and_a_sparse_terabyte_do_not_stall_the_batch(tmp_path):
-    """A link to a FIFO named like a workbook (opening it waits for a writer), a link to /dev/zero (endless), a
+    """A FIFO named like a workbook and a link to one (opening it waits for a writer), a link to /dev/zero (endless), a
     sparse 1 TB file (free on disk, hours to hash): each is reported without being read, and the run
     ends. Run as a command with a time limit, since the failure this guards against is a hang."""
     import json
@@ -225,8 +225,8 @@ def test_pipes_devices_and_a_sparse_terabyte_do_not_stall_the_batch(tmp_path):
     inbox.mkdir()
     form_xlsx(inbox / "good.xlsx")
     os.mkfifo(tmp_path / "pipe")
-    (inbox / "管道.xlsx").symlink_to(tmp_path / "pipe")  # a link to a FIFO (a FIFO itself is no file: not listed)
-    os.mkfifo(inbox / "另一管道.xlsx")
+    (inbox / "管道.xlsx").symlink_to(tmp_path / "pipe")  # a link to a FIFO
+    os.mkfifo(inbox / "另一管道.xlsx")  # and a FIFO itself
     (inbox / "零.xlsx").symlink_to("/dev/zero")
     with open(inbox / "稀疏.xlsx", "wb") as handle:
         handle.truncate(1 << 40)
@@ -234,7 +234,8 @@ def test_pipes_devices_and_a_sparse_terabyte_do_not_stall_the_batch(tmp_path):
                           timeout=120)
     report = json.loads(done.stdout)
     codes = {(i["file"], i["code"]) for i in report["issues"] if i["code"] in ("F001", "F007")}
-    assert codes == {("管道.xlsx", "F001"), ("零.xlsx", "F001"), ("稀疏.xlsx", "F007")}, report["issues"]
+    assert codes == {("管道.xlsx", "F001"), ("另一管道.xlsx", "F001"), ("零.xlsx", "F001"), ("稀疏.xlsx", "F007")}, \
+        report["issues"]
     assert done.returncode == 1 and [p["file"] for p in report["projects"]] == ["good.xlsx"]
 
 
@@ -261,16 +262,82 @@ def test_links_that_lead_nowhere_are_reported_and_the_batch_goes_on(tmp_path):
     assert "F004" in [i.code for i in by_file["快捷方式.xlsx"]]
 
 
-def test_unreadable_file_is_named_in_chinese(tmp_path):
-    path = form_xlsx(tmp_path / "锁.xlsx")
+def unprivileged(func):
+    """``func()`` in a process without root's right to read anything (a forked child that becomes
+    nobody, when the tests run as root, as in CI); its result comes back pickled."""
+    if os.geteuid() != 0:
+        return func()
+    import pickle
+
+    func()  # first as root: whatever it imports lazily is imported (the interpreter may live in /root)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(func(), out)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and data, "the unprivileged child failed"
+    return pickle.loads(data)
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder that nobody may enter too (pytest's tmp_path lies in a folder only its owner may)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="perfeval-test-"))
+    folder.chmod(0o755)
+    yield folder
+    for below in [folder, *folder.rglob("*")]:
+        if below.is_dir() and not below.is_symlink():
+            below.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def test_unreadable_file_is_named_in_chinese(shared_tmp):
+    path = form_xlsx(shared_tmp / "锁.xlsx")
     path.chmod(0)
-    try:
-        if os.access(path, os.R_OK):
-            pytest.skip("running as root: the file stays readable")
-        issue = only_issue(read(path)[0])
-        assert issue.code == "F001" and "没有读取权限" in issue.message
-    finally:
-        path.chmod(0o644)
+    [issue] = unprivileged(lambda: read(path)[0].issues)
+    assert issue.code == "F001" and "没有读取权限" in issue.message
+
+
+def test_unreadable_folder_and_fifo_are_reported_not_skipped(shared_tmp):
+    """A unit's folder that cannot be listed, and a FIFO in the inbox, each become an F001 that says
+    what it is; the rest of the batch is read."""
+    inbox = shared_tmp / "收件"
+    (inbox / "单位乙").mkdir(parents=True)
+    form_xlsx(inbox / "甲.xlsx").chmod(0o644)
+    form_xlsx(inbox / "单位乙" / "乙.xlsx")
+    os.mkfifo(inbox / "管道.xlsx")
+    for folder in (shared_tmp, inbox):
+        folder.chmod(0o755)
+    (inbox / "单位乙").chmod(0)
+
+    def check(folder=inbox):
+        batch = evaluate([folder], load_rules(), year=2021)
+        return [(f.name, f.status) for f in batch.files], [(i.file, i.code, i.message) for i in batch.issues
+                                                           if i.code.startswith("F")]
+
+    # the inbox itself unreadable: named by its own name
+    assert unprivileged(lambda: check(inbox / "单位乙"))[0] == [("单位乙", "无法读取")]
+    files, issues = unprivileged(check)
+    assert files == [("单位乙", "无法读取"), ("甲.xlsx", "已读取"), ("管道.xlsx", "无法读取")], issues
+    assert issues == [
+        ("单位乙", "F001", "文件夹无法打开（没有读取权限，错误号 13），其中的文件都没有读取；请检查该文件夹的访问权限后重新运行"),
+        ("管道.xlsx", "F001", reader.NOT_A_FILE)]
 
 
 def test_workbook_saved_under_the_other_extension_is_read_by_content(tmp_path):
