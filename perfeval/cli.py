@@ -224,7 +224,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
     with _progress(quiet or as_json) as progress:
         batch = evaluate(list(paths), rules, year, jobs=jobs or default_jobs(), progress=progress)
     if as_json:
-        click.echo(json.dumps(batch_to_dict(batch), ensure_ascii=False, indent=1, default=str))
+        _echo_json(batch_to_dict(batch), indent=1, default=str)
     else:
         if not quiet:
             _print_issues(batch)
@@ -276,9 +276,9 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
         batch = outputs.batch
     elapsed = time.perf_counter() - started
     if as_json:
-        click.echo(json.dumps({"totals": totals(batch), "outputs": {
+        _echo_json({"totals": totals(batch), "outputs": {
             "summary": str(outputs.summary), "reports": [str(p) for p in outputs.reports], "result": str(outputs.result),
-            "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)}, ensure_ascii=False))
+            "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)})
     elif not quiet:
         t = totals(batch)
         read = sum(1 for f in batch.files if f.status in ("已读取", "重复提交"))
@@ -414,8 +414,32 @@ def _progress(silent: bool) -> _Bar:
     return _Bar(not silent and sys.stdout.isatty())
 
 
+def _tolerant_output() -> None:
+    """A console or redirected output in a legacy encoding (GBK on a Chinese Windows, zh_CN.GBK on
+    Linux) cannot show every character of a file name (an emoji, a bidi control): such a character
+    is printed as "?" instead of ending the run with a traceback after its work was done."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):  # a stream that cannot change: left as it is
+                pass
+
+
+def _echo_json(data: dict, **options) -> None:
+    """JSON on stdout, as UTF-8 text when the output can take it, else with every non-ASCII character
+    escaped: never a lossy "?" in what a program reads."""
+    text = json.dumps(data, ensure_ascii=False, **options)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(data, ensure_ascii=True, **options)
+    click.echo(text)
+
+
 def run_main() -> None:
     """The console script: Ctrl-C ends the run cleanly, leaving the previous outputs as they were."""
+    _tolerant_output()
     # One short-lived batch holds hundreds of thousands of small objects that all live to the end:
     # the cyclic collector would only rescan them again and again (measured: ~15% of a 10,000-form run).
     gc.freeze()

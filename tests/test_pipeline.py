@@ -575,3 +575,25 @@ def test_a_repeated_form_stays_with_its_unit_and_across_units_both_count(tmp_pat
     data = json.loads(json.dumps(batch_to_dict(batch), ensure_ascii=False, default=str))
     _, issues = send.unit_part(data, "甲中心")
     assert "甲中心/a_副本.xlsx" in [i["file"] for i in issues if i["code"] == "F004"]
+
+
+def test_a_gbk_console_shows_names_it_cannot_encode_as_question_marks(tmp_path):
+    """A Chinese Windows console, or output redirected there, is GBK: a file name with an emoji or a bidi
+    control cannot be printed as it is. The run still finishes with its summary, and --json stays exact."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    from tests.corpus import Form, standard_sheet, write_book
+
+    write_book(inbox / "宣传经费👍.xlsx", [standard_sheet(Form(name="项目\u202e甲", rate=0.5))])  # B006: listed
+    (inbox / "说明😀.txt").write_text("x", encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "gbk"}  # strict, as a legacy console's encoding is
+    for command in (["check", str(inbox)], ["run", str(inbox), "-o", str(tmp_path / "out")]):
+        done = subprocess.run([sys.executable, "-m", "perfeval", *command], capture_output=True, env=env, timeout=120)
+        stdout, stderr = done.stdout.decode("gbk"), done.stderr.decode("gbk")
+        assert done.returncode in (0, 1) and "Traceback" not in stderr, stderr
+        assert ("宣传经费?.xlsx" if command[0] == "check" else "说明?.txt") in stdout
+        assert ("合计：文件 1 个" if command[0] == "check" else "用时") in stdout
+    done = subprocess.run([sys.executable, "-m", "perfeval", "check", str(inbox), "--json"], capture_output=True,
+                          env=env, timeout=120)
+    report = json.loads(done.stdout.decode("gbk"))
+    assert [f["name"] for f in report["files"]] == ["宣传经费👍.xlsx"] and report["ignored"] == ["说明😀.txt"]
