@@ -90,23 +90,25 @@ def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inb
     ignored: list[Path] = []
     skip = exclude.resolve() if exclude is not None else None
     for path in paths:
+        unlisted: set[Path] = set()
         if path.is_dir():
             candidates, unlisted = _files_under(path, skip)
-            workbooks += unlisted  # read like files: the reader reports each as a folder it cannot open
         elif (skip is not None and _is_within(path, skip)) or _is_hidden(Path(path.name)):
             continue
         else:
             candidates = [path]
         for file in candidates:
-            if file.suffix.lower() in SPREADSHEET_SUFFIXES:
+            # a folder that could not be listed is read like a file: the reader reports it
+            if file.suffix.lower() in SPREADSHEET_SUFFIXES or file in unlisted:
                 workbooks.append(file)
             elif file.name not in CONFIG_NAMES and file.name.lower() not in SYSTEM_NAMES:
                 ignored.append(file)
     return Inbox(root, tuple(dict.fromkeys(workbooks)), tuple(dict.fromkeys(ignored)))
 
 
-def _files_under(folder: Path, skip: Path | None) -> tuple[list[Path], list[Path]]:
-    """The files below ``folder``, sorted, and the folders that could not be listed; without hidden files and folders, without the folder
+def _files_under(folder: Path, skip: Path | None) -> tuple[list[Path], set[Path]]:
+    """The files below ``folder`` and the folders that could not be listed, sorted together, and the
+    latter apart; without hidden files and folders, without the folder
     ``skip`` (resolved) and without following links to folders. One resolve per folder and the
     file types from the directory listing: a city's 10,000 files are listed in a fraction of a
     second.
@@ -135,7 +137,7 @@ def _files_under(folder: Path, skip: Path | None) -> tuple[list[Path], list[Path
                 folders.append(here / entry.name)
             elif not _links_to_folder(entry):
                 found.append(here / entry.name)
-    return sorted(found), sorted(unlisted)
+    return sorted(found + unlisted), set(unlisted)
 
 
 def _links_to_folder(entry: os.DirEntry) -> bool:

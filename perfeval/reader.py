@@ -45,7 +45,7 @@ from perfeval.model import Issue
 MAX_FILE = 100 * 1024 * 1024  # bytes on disk
 OS_REASONS = {errno.ENOENT: "文件不存在，可能已被移走或删除", errno.EACCES: "没有读取权限",
               errno.EPERM: "没有读取权限", errno.EISDIR: "这是一个文件夹", errno.EIO: "磁盘读取出错",
-              errno.EBUSY: "文件被占用", errno.ELOOP: "链接绕成了圈", errno.ENAMETOOLONG: "文件名过长"}
+              errno.EBUSY: "文件被占用", errno.ELOOP: "链接绕成了圈", errno.ENAMETOOLONG: "路径过长，文件夹层级太深或名称太长"}
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes of XML a workbook may inflate to
 MAX_RATIO = 200  # compression ratio of one member beyond which a large member is a bomb
 MAX_MEMBERS = 10_000
@@ -347,7 +347,7 @@ def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
     try:
         handle = open_regular(path)
         if handle is None:
-            return b"", ("F001", FOLDER_UNREADABLE.format("列出其内容时出错") if path.is_dir() else NOT_A_FILE)
+            return b"", ("F001", FOLDER_UNREADABLE.format("列出其内容时出错") if os.path.isdir(path) else NOT_A_FILE)
         with handle:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE:
@@ -355,9 +355,11 @@ def _load_bytes(path: Path) -> tuple[bytes, Problem | None]:
                                      "自评表通常只有几十 KB；请删除多余的工作表、图片后另存再提交")
             return handle.read(size + 1), None  # a file growing meanwhile is not read without end
     except OSError as exc:
-        if path.is_dir():  # a folder of the inbox that could not be listed (``discover``)
+        # os.path's tests, not Path's: those raise in turn where the file cannot be looked at (a folder
+        # without search permission, a path beyond the system's limit)
+        if os.path.isdir(path):  # a folder of the inbox that could not be listed (``discover``)
             return b"", ("F001", FOLDER_UNREADABLE.format(f"{OS_REASONS.get(exc.errno, '系统错误')}，错误号 {exc.errno}"))
-        if path.is_symlink():
+        if os.path.islink(path):
             return b"", ("F001", "文件是一个链接（快捷方式），但它指向的文件不存在或链接绕成了圈；"
                                  "请把工作簿本身放入收件箱")
         reason = OS_REASONS.get(exc.errno, "系统错误")

@@ -325,6 +325,9 @@ def test_unreadable_folder_and_fifo_are_reported_not_skipped(shared_tmp):
     for folder in (shared_tmp, inbox):
         folder.chmod(0o755)
     (inbox / "单位乙").chmod(0)
+    (inbox / "单位丙").mkdir()
+    form_xlsx(inbox / "单位丙" / "丙.xlsx")
+    (inbox / "单位丙").chmod(0o644)  # listed, but not entered: its files cannot be opened
 
     def check(folder=inbox):
         batch = evaluate([folder], load_rules(), year=2021)
@@ -334,10 +337,33 @@ def test_unreadable_folder_and_fifo_are_reported_not_skipped(shared_tmp):
     # the inbox itself unreadable: named by its own name
     assert unprivileged(lambda: check(inbox / "单位乙"))[0] == [("单位乙", "无法读取")]
     files, issues = unprivileged(check)
-    assert files == [("单位乙", "无法读取"), ("甲.xlsx", "已读取"), ("管道.xlsx", "无法读取")], issues
+    assert files == [("单位丙/丙.xlsx", "无法读取"), ("单位乙", "无法读取"), ("甲.xlsx", "已读取"),
+                     ("管道.xlsx", "无法读取")], issues
     assert issues == [
+        ("单位丙/丙.xlsx", "F001", "文件无法读取（没有读取权限，错误号 13），请检查文件是否存在、被占用或权限不足"),
         ("单位乙", "F001", "文件夹无法打开（没有读取权限，错误号 13），其中的文件都没有读取；请检查该文件夹的访问权限后重新运行"),
         ("管道.xlsx", "F001", reader.NOT_A_FILE)]
+
+
+def test_folders_nested_beyond_the_path_limit_are_reported(tmp_path):
+    """Folders nested so deep that the path passes the system's limit (4,096 bytes on Linux): the form
+    above is read, the folder that cannot be opened is named with the reason."""
+    form_xlsx(tmp_path / "上层.xlsx")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(30):  # 30 × 151 bytes: made relative to each folder, as no absolute path reaches it
+            os.mkdir("层" * 50, dir_fd=fd)
+            fd, old = os.open("层" * 50, os.O_RDONLY, dir_fd=fd), fd
+            os.close(old)
+        with open(os.open("深.xlsx", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as handle:
+            handle.write(form_xlsx(tmp_path / "样.xlsx").read_bytes())
+    finally:
+        os.close(fd)
+    (tmp_path / "样.xlsx").unlink()
+    batch = evaluate([tmp_path], load_rules(), year=2021)
+    assert [r.project.file for r in batch.results] == ["上层.xlsx"]
+    [issue] = [i for i in batch.issues if i.code == "F001"]
+    assert issue.file.startswith("层" * 50 + "/") and "路径过长" in issue.message, issue
 
 
 def test_workbook_saved_under_the_other_extension_is_read_by_content(tmp_path):
