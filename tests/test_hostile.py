@@ -463,6 +463,39 @@ def test_too_many_cells(tmp_path, no_calamine):
     assert issue.code == "F007" and "200,000" in issue.message and seconds < 1.0
 
 
+def test_a_workbook_of_seventy_forms_is_not_taken_for_too_many_cells(tmp_path):
+    """The cells are counted exactly once the sheets' upper bounds (a quarter of their bytes) would pass
+    the limit: seventy template forms are 1.3 MB of sheet XML but hold about 20,000 cells, and every
+    one of them is read."""
+    import openpyxl
+
+    from perfeval import template
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for k in range(70):
+        template.draw_form(wb.create_sheet(f"项目{k}"), None, 2021)
+    wb.save(tmp_path / "七十.xlsx")
+    book, _ = read(tmp_path / "七十.xlsx")
+    assert book.issues == [] and [f.sheet for f in book.forms] == [f"项目{k}" for k in range(70)]
+
+
+def test_too_many_cells_over_several_sheets(tmp_path, no_calamine):
+    """Five sheets of 45,000 real cells each: 225,000 cells in all, past the limit however they are counted."""
+    import xlsxwriter
+
+    path = tmp_path / "五表.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    for k in range(5):
+        sheet = workbook.add_worksheet(f"明细{k}")
+        for r in range(4500):
+            sheet.write_row(r, 0, range(10))
+    workbook.close()
+    book, seconds = read(path)
+    issue = only_issue(book)
+    assert issue.code == "F007" and "200,000" in issue.message and seconds < 2.0
+
+
 # ---- extents that would make calamine abort -----------------------------------------------
 
 
