@@ -1226,9 +1226,12 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
     its blocks: 项目名称, the 项目资金 header, the 绩效指标 header (a list of projects with a
     项目名称 column is no form)."""
     grid = _Grid(rows, merged)
-    names = grid.find(NAME)
     headers = _indicator_header(grid)
     funds_header = _funds_header(grid)
+    # 项目名称 in the header row of the 资金 or 指标 columns heads a column of a list (a unit's
+    # overview of its projects, perfeval's own summary workbook), not the name of a form's project
+    list_rows = {header[0] for header in (headers, funds_header) if header is not None}
+    names = [hit for hit in grid.find(NAME) if hit[0] not in list_rows]
     if sum((bool(names), headers is not None, funds_header is not None)) < 2:
         return None
     form = RawForm(file, sheet)

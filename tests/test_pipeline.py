@@ -597,3 +597,31 @@ def test_a_gbk_console_shows_names_it_cannot_encode_as_question_marks(tmp_path):
                           env=env, timeout=120)
     report = json.loads(done.stdout.decode("gbk"))
     assert [f["name"] for f in report["files"]] == ["宣传经费👍.xlsx"] and report["ignored"] == ["说明😀.txt"]
+
+
+def test_lists_of_projects_are_no_forms(tmp_path):
+    """A unit's overview of its projects (项目名称 heading a column beside the 预算/执行 columns), and
+    perfeval's own summary workbook left in the inbox, hold no form: F002 each, and the totals are the
+    forms' alone (they were read as extra projects, doubling the money)."""
+    from perfeval.pipeline import evaluate, run
+    from perfeval.rules import load_rules
+
+    _, first = run(SEED, tmp_path / "first", load_rules())
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEED, inbox)
+    shutil.copy(first.summary, inbox / "去年的绩效自评汇总.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目清单"
+    ws.append(["序号", "项目名称", "年初预算数", "全年预算数", "全年执行数", "执行率"])
+    ws.append([1, "金融监管工作经费", 25, 22.5, 20.25, 0.9])
+    ws.append([2, "金融产业培育经费", 20, 20, 18, 0.9])
+    ws.append(["合计", "", 45, 42.5, 38.25, 0.9])
+    wb.save(inbox / "项目清单.xlsx")
+    before = evaluate([SEED], load_rules())
+    batch = evaluate([inbox], load_rules())
+    assert sorted(r.project.name for r in batch.results) == sorted(r.project.name for r in before.results)
+    assert sum(r.project.funds.total.budget.value for r in batch.results) == \
+        sum(r.project.funds.total.budget.value for r in before.results)
+    codes = {(i.file, i.code) for i in batch.issues}
+    assert {("去年的绩效自评汇总.xlsx", "F002"), ("项目清单.xlsx", "F002")} <= codes
