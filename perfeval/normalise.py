@@ -18,7 +18,7 @@ from functools import lru_cache
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
 from perfeval.reader import EMPTY, TOO_LONG, RawCell, RawForm, UnitSheet, cap_long_texts, normalise_label
-from perfeval.values import clean_text, format_number, is_empty, parse_amount, parse_value
+from perfeval.values import clean_text, format_number, is_empty, parse_amount, parse_value, written_money_unit
 
 _CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
 _INSTRUCTION = re.compile(r"(\d+\s*字以内|请填写|请根据|对照年度目标|填写说明|如实填写|此处填写|按照.*填写)")
@@ -34,6 +34,7 @@ class _Context:
         self.form = form
         self.project = ""
         self.issues: list[Issue] = []
+        self.yuan: list[Amount] = []  # money cells that say 元 themselves ("50000元"), converted
 
     def add(self, code: str, cell: str, message: str) -> None:
         self.issues.append(checks.issue(code, message, file=self.form.file, sheet=self.form.sheet, cell=cell,
@@ -148,8 +149,12 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
     if value is not None and not abs(value) < MAX_AMOUNT:
         ctx.add("B011", raw.cell, f"“{text[:40]}”超出合理范围（绝对值应小于 1 万亿），请核对数值和金额单位")
         return Amount(None, raw.cell, text)
-    if value is not None and money and ctx.form.amount_unit == "元":
+    # the cell's own unit ("50000元", "5万元") before the form's (金额单位：元)
+    unit = written_money_unit(v) if money else ""
+    if value is not None and money and (unit or ctx.form.amount_unit) == "元":
         value = value / 10000
+        if unit == "元" and ctx.form.amount_unit != "元":
+            ctx.yuan.append(Amount(value, raw.cell, text))
     if value is not None and percent and value > 1.5 and "%" not in text and "％" not in text:
         value = value / 100  # a rate typed as 50.34 into a cell that is not formatted as percent
     return Amount(value, raw.cell, text)
@@ -166,7 +171,16 @@ def _funds(ctx: _Context) -> Funds:
             _amount(ctx, columns.get("actual")),
         )
     total = _derive_total(form, rows)
-    if form.amount_unit == "元" and form.funds:
+    if ctx.yuan:
+        first = ctx.yuan[0]
+        more = f"等 {len(ctx.yuan)} 个单元格" if len(ctx.yuan) > 1 else ""
+        ctx.add("B008", first.cell, f"金额“{first.text}”{more}写明单位为元，已按 1 万元 = 10000 元换算为万元（如 "
+                                    f"{first.value:.2f} 万元）；请核对，并按万元填写数值")
+    if form.amount_unit == "元" and form.funds and written_money_unit(total.budget.text) == "万元":
+        ctx.add("B008", form.amount_unit_cell,
+                f"表上金额单位为“元”，但金额单元格写明了万元（如全年预算数“{total.budget.text}”），已按单元格所写的万元读取，"
+                "请核对并统一金额单位")
+    elif form.amount_unit == "元" and form.funds:
         ctx.add("B008", form.amount_unit_cell,
                 f"表上金额单位为“元”，已按 1 万元 = 10000 元换算为万元（如全年预算数 {total.budget.text} 元 = "
                 f"{(total.budget.value or 0):.2f} 万元），请核对")

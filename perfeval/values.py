@@ -211,6 +211,16 @@ def parse_amount(raw: object) -> float | None:
     return float(number)
 
 
+def written_money_unit(raw: object) -> str:
+    """The money unit written after an amount in its cell: "万元" ("5万元", "5万"), "元" ("50000元"),
+    or "" (a bare number, or no amount at all)."""
+    if raw.__class__ is not str or "元" not in raw and "万" not in raw:
+        return ""
+    m = _AMOUNT_RE.fullmatch(_SPACE_RE.sub("", clean_text(raw).translate(_FOLD)).lstrip("¥￥$").removesuffix("整"))
+    unit = m["unit"] if m is not None else ""
+    return "万元" if unit in ("万元", "万") else unit if unit == "元" else ""
+
+
 # --------------------------------------------------------------------------- grades
 
 _NEGATIVE_RE = re.compile(

@@ -773,6 +773,21 @@ def build_yuan_looking_amounts(path: Path) -> Path:
     return write_book(path, [standard_sheet(form(funds=_YUAN_FUNDS))])
 
 
+@variant("yuan_in_the_cells")
+def build_yuan_in_the_cells(path: Path) -> Path:
+    """A 万元 form whose amounts are typed with their unit, in 元: "250000元" is 25 万元, not 250,000."""
+    funds = tuple((label, *(None if x is None else f"{x * 10000:.0f}元" for x in row))
+                  for label, *row in BASE_FUNDS)
+    return write_book(path, [standard_sheet(form(funds=funds))])
+
+
+@variant("wan_in_a_yuan_form")
+def build_wan_in_a_yuan_form(path: Path) -> Path:
+    """A form in 元 (项目资金（元）) whose amounts say 万元 themselves: the cell's own unit counts."""
+    funds = tuple((label, *(None if x is None else f"{x}万元" for x in row)) for label, *row in BASE_FUNDS)
+    return write_book(path, [standard_sheet(form(funds=funds, funds_label="项目资金（元）"))])
+
+
 @variant("values_as_numbers")
 def build_values_as_numbers(path: Path) -> Path:
     """Targets and actuals typed as numbers; percentages as 0.98, 98 and "98%"; amounts as text."""

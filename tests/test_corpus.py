@@ -158,6 +158,8 @@ EXPECTED: dict[str, Expect] = {
         "appropriation": ("其中：当年财政拨款", 200000.0, 180000.0, 162000.0),
         "own_level": ("其中：本级资金", 200000.0, 180000.0, 162000.0),
         "carryover": ("上年结转资金", 50000.0, 45000.0, 40500.0)})], checks=("B008",)),
+    "yuan_in_the_cells": Expect(codes=("B008",), checks=("B008",)),
+    "wan_in_a_yuan_form": Expect(codes=("B008",)),
     "values_as_numbers": Expect(forms=[like_base(indicators=[
         ("产出指标", "数量指标", "大型集中宣传活动", ("50", "number", 50.0, "", ""), ("60", "number", 60.0, "", ""),
          20.0, 20.0, ""),
@@ -288,6 +290,17 @@ def test_yuan_conversion_is_explained(corpus):
     book = read_workbook(corpus / "yuan_by_note_above.xlsx", "f.xlsx")
     _, issues = normalise_form(book.forms[0])
     assert issues[0].cell == "G3" and "225000" in issues[0].message and "22.50 万元" in issues[0].message
+
+
+def test_amounts_typed_with_their_unit_are_read_in_it(corpus):
+    """"250000元" in a 万元 form is 25 万元, said once for the form; "22.5万元" in a 元 form stays 22.5 万元."""
+    book = read_workbook(corpus / "yuan_in_the_cells.xlsx", "f.xlsx")
+    _, [issue] = normalise_form(book.forms[0])
+    assert (issue.code, issue.cell) == ("B008", "C6")
+    assert issue.message.startswith("金额“250000元”等 12 个单元格写明单位为元，已按 1 万元 = 10000 元换算为万元（如 25.00 万元）")
+    book = read_workbook(corpus / "wan_in_a_yuan_form.xlsx", "f.xlsx")
+    _, [issue] = normalise_form(book.forms[0])
+    assert issue.code == "B008" and "已按单元格所写的万元读取" in issue.message and "22.5万元" in issue.message
 
 
 def test_macros_are_stored_not_run(corpus):
