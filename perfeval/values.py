@@ -185,8 +185,8 @@ def parse_amount(raw: object) -> float | None:
     number; empty markers -> None; raises ValueError(Chinese message) for text that is not a number
     ("八十万" is refused: in a 万元 column it could mean 80 or 800,000). Percent text "50.34%" -> 0.5034.
 
-    A unit 万元/万/元/分 after the number is accepted and ignored: the number is returned as written
-    (the B008 check reads the cell text to tell 元 from 万元)."""
+    A unit 万元/万/元/分 after the number is accepted: the number is returned as written, and the
+    normaliser converts a money cell that says 元 (``written_money_unit``)."""
     if is_empty(raw):
         return None
     if isinstance(raw, bool):
