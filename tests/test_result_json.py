@@ -41,3 +41,26 @@ def test_empty_and_long_lists(tmp_path):
         write_result(variant, path)
         assert path.read_text(encoding="utf-8") == json.dumps(batch_to_dict(variant), ensure_ascii=False,
                                                               default=_plain)
+
+
+def test_long_projects_are_written_as_they_come(tmp_path):
+    """Encoded projects are written once they add up to a megabyte of text, not 256 at a time: twenty
+    projects of 14 MB each (150 notes of 32,000 characters) held at once took a run past 1 GB."""
+    import io
+
+    from perfeval.result_json import _write_list
+
+    class Recorder(io.StringIO):
+        def __init__(self):
+            super().__init__()
+            self.sizes = []
+
+        def write(self, text):
+            self.sizes.append(len(text))
+            return super().write(text)
+
+    items = ['"' + "项" * 600_000 + '"'] * 5 + ['"短"'] * 3
+    out = Recorder()
+    _write_list(out, iter(items))
+    assert json.loads(out.getvalue()) == [json.loads(i) for i in items]
+    assert max(out.sizes) < 1_300_000  # two long items at most in one write
