@@ -184,6 +184,21 @@ def _bare(text: str) -> str:
     return _clean(text).rstrip("。；;，,、.：: ")
 
 
+# An indicator row's texts (its name, values, 偏差原因) are a line or two on any real form, and the
+# report repeats them in sentences and in the form's table: 150 rows of 32,767-character notes made
+# a report of hundreds of MB, built in over 1 GB, with one paragraph past what Word's parsers accept.
+# The report quotes this much of each; the summary workbook and result.json keep every text whole.
+ROW_TEXT_LIMIT = 1000
+
+
+def _row_text(text: object) -> str:
+    """An indicator row's text, cleaned, cut to ROW_TEXT_LIMIT characters with a note saying so."""
+    text = _clean(text)
+    if len(text) <= ROW_TEXT_LIMIT:
+        return text
+    return f"{text[:ROW_TEXT_LIMIT]}……（共{len(text):,}字，全文见绩效自评汇总.xlsx）"
+
+
 def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in _clean(text).split("\n") if line.strip()]
 
@@ -194,7 +209,7 @@ def _value_text(value: Value) -> str:
     Staff write "近450余万": two approximations at once (N001). Generated sentences keep the
     trailing one (余/多/左右) and drop the leading 近 (or a leading 约).
     """
-    text = _bare(value.text)
+    text = _bare(_row_text(value.text))
     if APPROXIMATE.search(text):
         text = LEADING_APPROXIMATION.sub("", text)
     return text
@@ -313,7 +328,7 @@ def _project_name(r: ProjectResult) -> str:
 
 def _indicator_name(s: IndicatorScore) -> str:
     i = s.indicator
-    return _bare(i.name) or _bare(i.level2) or _bare(i.level1) or "未命名指标"
+    return _bare(_row_text(i.name)) or _bare(_row_text(i.level2)) or _bare(_row_text(i.level1)) or "未命名指标"
 
 
 def _kinds_present(r: ProjectResult) -> set[str]:
@@ -535,7 +550,8 @@ def _funds_overview_rows(facts: _Facts) -> list[list[_Cell]]:
 
 def _goal_paragraphs(r: ProjectResult) -> list[str]:
     texts = [_sentence(p) for p in _paragraphs(r.project.goal)]
-    targets = [name + target for name, target in ((_bare(i.name), _value_text(i.target)) for i in r.project.indicators)
+    targets = [name + target for name, target in ((_bare(_row_text(i.name)), _value_text(i.target))
+                                                  for i in r.project.indicators)
                if name and target]
     if targets:
         texts.append("年度计划：" + "；".join(targets) + "。")
@@ -702,7 +718,7 @@ def _indicator_sentence(s: IndicatorScore) -> str:
     if not _missing(s.ratio):
         parts.append(f"完成率{_rate(s.ratio)}")
     parts.append(f"得{_points(s.score)}分" if not _missing(s.score) else "未能自动评分，需人工核定")
-    deviation = _bare(s.indicator.deviation)
+    deviation = _bare(_row_text(s.indicator.deviation))
     return f"{_indicator_name(s)}：" + "，".join(parts) + (f"（偏差原因：{deviation}）" if deviation else "") + "。"
 
 
@@ -854,13 +870,14 @@ def _form_rows(r: ProjectResult, facts: _Facts) -> list[Sequence[_Cell]]:
     previous = ("", "")
     for s in r.indicators:
         i = s.indicator
-        level1, level2 = _clean(i.level1), _clean(i.level2)
+        level1, level2 = _row_text(i.level1), _row_text(i.level2)
         rows.append([
             MERGED,
             _text(level1, merge="continue" if level1 and level1 == previous[0] else "restart"),
             _text(level2, merge="continue" if level2 and (level1, level2) == previous else "restart"),
-            _text(i.name), _text(i.target.text), _text(i.actual.text), _num(_weight(i.weight.value)),
-            _num(_points(i.score_written.value)), _num(_points(s.score)), _text(i.deviation)])
+            _text(_row_text(i.name)), _text(_row_text(i.target.text)), _text(_row_text(i.actual.text)),
+            _num(_weight(i.weight.value)), _num(_points(i.score_written.value)), _num(_points(s.score)),
+            _text(_row_text(i.deviation))])
         previous = (level1, level2)
     if not r.indicators:
         rows.append([MERGED, _text("未填报绩效指标", 9)])

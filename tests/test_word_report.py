@@ -402,3 +402,23 @@ def test_renders_to_pdf_with_libreoffice(tmp_path, batch):
                    check=True, capture_output=True, timeout=180)
     pdf = (out / "report.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 3
+
+
+def test_long_indicator_texts_are_quoted_in_part(tmp_path, batch):
+    """An indicator's name and 偏差原因 of 32,000 characters each (within Excel's cell limit) are quoted up
+    to ROW_TEXT_LIMIT characters, with a note naming the full length and where it is; the report stays
+    small enough for Word's parsers (150 such rows once made one paragraph of 14 MB)."""
+    from perfeval.word_report import ROW_TEXT_LIMIT
+
+    r = batch.results[0]
+    scores = tuple(dataclasses.replace(s, indicator=dataclasses.replace(s.indicator, name="指" * 32_000,
+                                                                         deviation="偏" * 32_000))
+                   for s in r.indicators)
+    project = dataclasses.replace(r.project, indicators=tuple(s.indicator for s in scores))
+    long_batch = dataclasses.replace(batch, results=(dataclasses.replace(r, indicators=scores, project=project),
+                                                     *batch.results[1:]))
+    document = write(tmp_path, long_batch)
+    texts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in document.element.body.iter(qn("w:p"))]
+    assert max(map(len, texts)) < len(scores) * (2 * ROW_TEXT_LIMIT + 200)  # one sentence per indicator at most
+    assert any("指" * ROW_TEXT_LIMIT + "……（共32,000字，全文见绩效自评汇总.xlsx）" in t for t in texts)
+    assert any("偏" * ROW_TEXT_LIMIT + "……（共32,000字，全文见绩效自评汇总.xlsx）" in t for t in texts)
