@@ -63,6 +63,9 @@ HEADER_ROW = 2
 MAX_WIDTH = 50  # characters; longer text wraps
 MIN_WIDTH = 6
 LINE_HEIGHT = 15  # points per wrapped line; XlsxWriter cannot autofit row heights
+# Excel's rows are at most 409 points high: 27 lines. A longer text scrolls in its cell, and is not
+# measured character by character (a 32,000-character note would be, for nothing).
+MAX_ROW_LINES = 27
 A4 = 9  # Excel's paper code
 
 
@@ -211,10 +214,10 @@ class Grid:
         A character is at most two columns wide, so text of n characters that can neither widen
         the column nor exceed its limit (2n within both) is not measured.
         """
-        double = 2 * len(text)
-        if double <= self.widths.get(col, 0) and double <= self.limits.get(col, MAX_WIDTH):
+        double, limit = 2 * len(text), self.limits.get(col, MAX_WIDTH)
+        if double <= self.widths.get(col, 0) and double <= limit:
             return 0
-        width = measure_text(text)
+        width = measure_text(text) if len(text) <= limit * MAX_ROW_LINES else len(text)  # as wide as can be
         if width > self.widths.get(col, 0):
             self.widths[col] = width
         return width
@@ -235,7 +238,7 @@ class Grid:
         for row, col, width in self.wrapped:
             lines[row] = max(lines.get(row, 1), math.ceil(width / (sizes[col] - 2)))
         for row, count in sorted(lines.items()):
-            self.sheet.set_row(row, LINE_HEIGHT * count)
+            self.sheet.set_row(row, LINE_HEIGHT * min(count, MAX_ROW_LINES))
 
 
 # In-line text as XlsxWriter writes it: control characters as _xHHHH_ (a literal "_xHHHH_" gets
@@ -335,11 +338,11 @@ class SheetRows:
                 double = 2 * len(value)
                 limit = limits.get(col, MAX_WIDTH)
                 if double > limit or double > widths.get(col, 0):  # else it can neither widen nor wrap
-                    width = measure_text(value)
+                    width = measure_text(value) if len(value) <= limit * MAX_ROW_LINES else len(value)
                     if width > widths.get(col, 0):
                         widths[col] = width
                     if width > limit:  # the column is then exactly as wide as its limit
-                        lines = max(lines, math.ceil(width / limit))
+                        lines = max(lines, min(math.ceil(width / limit), MAX_ROW_LINES))
                 if _SPECIAL.search(value) or "_x" in value or value[0].isspace() or value[-1].isspace() \
                         or double > MAX_STRING:
                     text = xml_text(value)

@@ -445,3 +445,20 @@ def test_dimension_covers_streamed_rows(book, batch, tmp_path):
     assert f'<dimension ref="A1:Q{HEADER + count}"/>' in xml["xl/worksheets/sheet3.xml"]
     ws = openpyxl.load_workbook(tmp_path / "绩效自评汇总.xlsx", read_only=True)["绩效指标"]
     assert ws.max_row == HEADER + count and ws.max_column == len(INDICATOR_HEADERS)
+
+
+def test_rows_of_very_long_texts_stay_within_excel_row_height(batch, tmp_path):
+    """A 32,000-character 偏差原因 or goal wraps to far more lines than a row can show: every row is at most
+    Excel's 409 points high (a taller one is refused or repaired by Excel), and the text is kept whole."""
+    long = "偏差" * 16_000
+    r = batch.results[0]
+    scores = tuple(dataclasses.replace(s, indicator=dataclasses.replace(s.indicator, deviation=long))
+                   for s in r.indicators)
+    project = dataclasses.replace(r.project, indicators=tuple(s.indicator for s in scores), goal=long)
+    long_batch = dataclasses.replace(batch, results=(dataclasses.replace(r, indicators=scores, project=project),
+                                                     *batch.results[1:]))
+    book = open_book(write(long_batch, tmp_path))
+    heights = [d.height for ws in book.worksheets for d in ws.row_dimensions.values() if d.height]
+    assert heights and max(heights) <= 409.5
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert cells.count(long) >= len(scores)
