@@ -18,7 +18,9 @@ from functools import lru_cache
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
 from perfeval.reader import EMPTY, TOO_LONG, RawCell, RawForm, UnitSheet, cap_long_texts, normalise_label
-from perfeval.values import clean_text, format_number, is_empty, parse_amount, parse_value, written_money_unit
+from perfeval.values import (
+    FORMULA_ERRORS, clean_text, format_number, is_empty, parse_amount, parse_value, written_money_unit,
+)
 
 _CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
 _INSTRUCTION = re.compile(r"(\d+\s*字以内|请填写|请根据|对照年度目标|填写说明|如实填写|此处填写|按照.*填写)")
@@ -144,7 +146,10 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
             value = parse_amount(v)
         except ValueError:
             what = "（金额以万元为单位）" if money else ""
-            ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值{what}")
+            if text in FORMULA_ERRORS:
+                ctx.add("B011", raw.cell, f"单元格显示公式的错误值“{text}”（公式出错），请修正公式或直接填写数值{what}")
+            else:
+                ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值{what}")
             return Amount(None, raw.cell, text)
     if value is not None and not abs(value) < MAX_AMOUNT:
         ctx.add("B011", raw.cell, f"“{text[:40]}”超出合理范围（绝对值应小于 1 万亿），请核对数值和金额单位")

@@ -189,6 +189,15 @@ UNIT_ITEMS = ("单位名称", "年度", "主管部门", "本级资金名称", "�
               "有关建议", "其他需要说明的问题", "联系人", "联系电话", "报送日期")
 
 
+_A1 = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def cell_index(cell: str) -> tuple[int, int]:
+    """A1 -> 0-based (row, col)."""
+    letters, digits = _A1.fullmatch(cell).groups()
+    return int(digits) - 1, _col_index(letters.encode()) - 1
+
+
 def column_letters(col: int) -> str:
     """0-based column -> A, B, …, Z, AA, …"""
     letters = ""
@@ -242,9 +251,9 @@ def _read_into(book: Workbook, path: Path) -> None:
     data, problem = _load_bytes(path)
     if data:
         book.sha256 = hashlib.sha256(data).hexdigest()
-    uncached: dict[str, set[str]] = {}
+    marks: dict[str, dict[str, str]] = {}
     if problem is None:
-        problem, uncached = precheck(data, path.suffix.lower())
+        problem, marks = precheck(data, path.suffix.lower())
     if problem is not None:
         _fail(book, _wps_unreadable(path, data, problem))
         return
@@ -270,6 +279,8 @@ def _read_into(book: Workbook, path: Path) -> None:
                 return
             continue
         rows, merged = grid
+        marked = marks.get(sheet_name, {})
+        _show_errors(rows, marked)
         if normalise_label(sheet_name) == UNIT_SHEET:
             book.unit = read_unit_sheet(rows, book.file, sheet_name)
             for cell, length in cap_long_texts(book.unit.items):
@@ -279,7 +290,7 @@ def _read_into(book: Workbook, path: Path) -> None:
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
-        form.uncached = frozenset(uncached.get(sheet_name, ()))
+        form.uncached = frozenset(cell for cell, value in marked.items() if not value)
         (book.forms if visible else hidden_forms).append(form)
     book.forms += _hidden_projects(book.forms, hidden_forms)
     if not book.forms and book.unit is None and not any(i.code == "F001" for i in book.issues):
@@ -287,6 +298,16 @@ def _read_into(book: Workbook, path: Path) -> None:
         book.issues.append(checks.issue(
             "F002", "工作簿中没有找到项目支出绩效自评表（未找到“项目名称”“三级指标”等栏目），"
                     "请使用 perfeval template 生成的模板或标准自评表填报", file=book.file))
+
+
+def _show_errors(rows: list[list[object]], marked: dict[str, str]) -> None:
+    """Put each error value ("#REF!") in its cell, in place, as Excel shows it: calamine reads the
+    cell as empty, which would report a broken formula as a value never filled in."""
+    for cell, value in marked.items():
+        if value:
+            r, c = cell_index(cell)
+            if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+                rows[r][c] = value
 
 
 def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
@@ -397,9 +418,10 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 
 
-def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[str]]]:
+def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
     """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
-    sheet name, the formula cells that have no cached value.
+    sheet name, the cells whose value calamine does not give: a formula with no cached value ("")
+    and an error value ("#REF!"; calamine reads it as an empty cell).
 
     A zip whose members would inflate beyond the limits is rejected from its central directory
     without decompressing anything; members that calamine parses are then inflated (never past
@@ -456,7 +478,7 @@ class _Member(NamedTuple):
     offset: int
 
 
-def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, set[str]]]:
+def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
     try:
         members = _zip_directory(data)
         _check_sizes(members)
@@ -634,7 +656,7 @@ _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
 
 def _check_ooxml(data: bytes, members: dict[str, _Member],
-                 checked: set[str]) -> tuple[Problem | None, dict[str, set[str]]]:
+                 checked: set[str]) -> tuple[Problem | None, dict[str, dict[str, str]]]:
     """The parts calamine parses: no DOCTYPE, a bounded extent. The parts whose whole prologue was
     checked are added to ``checked``."""
     rels_name = "xl/_rels/workbook.xml.rels"
@@ -667,7 +689,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     # of a usual workbook; when the bounds use up the budget, they are counted one by one (a workbook
     # of sixty forms is far from 200,000 cells, but not by the bound).
     loose: list[tuple[str, int]] = []
-    uncached: dict[str, set[str]] = {}
+    uncached: dict[str, dict[str, str]] = {}
     for name in sheets:
         xml = _inflate(data, members[name])
         stored = members[name].name  # as the zip spells it, for messages
@@ -694,7 +716,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             code, message = reject.problem
             raise _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
                                        .replace(f"文件中的 {stored} ", f"工作表“{shown}”")) from None
-        found = _uncached_cells(xml)
+        found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml)
         if found:
             uncached[name] = found
     if not uncached:
@@ -819,6 +841,16 @@ _TOO_MANY_CELLS = f"工作簿的单元格超过 {MAX_CELLS:,} 个，超过读取
 
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 _FORMULA = re.compile(rb"<f[ >/]")
+
+
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*? t="e"[^>]*>(?:(?!</c>).)*?<v>(#[A-Z0-9/!?.]{1,15})</v>', re.S)
+
+
+def _error_cells(xml: bytes) -> dict[str, str]:
+    """Cells showing an error value (#DIV/0!, #REF!, #VALUE!, #N/A …): <c r="E6" t="e"><v>#REF!</v></c>."""
+    if b't="e"' not in xml:  # the usual sheet: one scan in C
+        return {}
+    return {ref.decode(): value.decode() for ref, value in _ERROR_CELL.findall(xml)}
 
 
 def _uncached_cells(xml: bytes) -> set[str]:

@@ -85,6 +85,11 @@ NOTE_COST_NO_COMPARATOR = "成本指标未写比较符号，按不超过目标�
 NOTE_COMPARATOR_CONFLICT = "比较符号与文字表述矛盾，按符号“{}”理解"
 NOTE_BAD_DATE = "日期无效，请核对"
 NOTE_BAD_NUMBER = "数值无效，请核对"
+NOTE_FORMULA_ERROR = "单元格显示公式的错误值，请修正公式或直接填写数值"
+# What Excel and WPS show in a cell whose formula failed (the reader puts it back where calamine
+# reads an empty cell)
+FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                            "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
 
 EMPTY_MARKERS: frozenset[str] = frozenset({
     "", "—", "-", "/", "*", "无", "－", "——", "／", "∕", "暂无", "--", "－－", "–", "―", "\\", "＼",
@@ -763,7 +768,9 @@ def _parse_text(text: str, cost: bool, actual: bool) -> _Fields:
     s = _normalise(text)
     if s in EMPTY_MARKERS or s[0] in _MARKER_CHARS and all(c in _MARKER_CHARS for c in s) \
             or s.casefold() in EMPTY_MARKERS:
-        return _EMPTY
+        return _EMPTY  # "#N/A" too: staff type it for 不适用
+    if text in FORMULA_ERRORS:
+        return _unparsed(NOTE_FORMULA_ERROR)
     if _SERVICE_HOURS_RE.search(s):
         return _qualitative(text)
     if _DATE_HINT_RE.search(s):

@@ -625,3 +625,36 @@ def test_lists_of_projects_are_no_forms(tmp_path):
         sum(r.project.funds.total.budget.value for r in before.results)
     codes = {(i.file, i.code) for i in batch.issues}
     assert {("去年的绩效自评汇总.xlsx", "F002"), ("项目清单.xlsx", "F002")} <= codes
+
+
+def test_formula_error_values_are_named_not_taken_for_blanks(tmp_path):
+    """#REF!, #DIV/0!, #VALUE! in a form's cells (a formula that failed; calamine reads them as empty) are
+    reported as the error values they are, in the amounts and in the indicators, not as cells never filled."""
+    import zipfile
+
+    from perfeval.pipeline import evaluate
+    from perfeval.rules import load_rules
+    from tests.corpus import Form, standard_sheet, write_book
+
+    (tmp_path / "inbox").mkdir()
+    path = write_book(tmp_path / "inbox" / "错误值.xlsx", [standard_sheet(Form())])
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["E6"], ws["F14"], ws["G15"] = "#REF!", "#DIV/0!", "#VALUE!"  # stored as error values (t="e")
+    wb.save(path)
+    with zipfile.ZipFile(path) as archive:  # one of them as Excel writes a failed formula: <f> and its <v>
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = re.sub(rb'(<c r="E6"[^>]*>)', rb'\1<f>SUM(E7,#REF!)</f>', members[sheet])
+    assert b"<f>SUM(E7,#REF!)</f><v>#REF!</v>" in members[sheet]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    batch = evaluate([tmp_path / "inbox"], load_rules(), year=2021)
+    by_cell = {(i.code, i.cell): i.message for i in batch.issues}
+    assert by_cell[("B011", "E6")] == "单元格显示公式的错误值“#REF!”（公式出错），请修正公式或直接填写数值（金额以万元为单位）"
+    assert by_cell[("B011", "G15")] == "单元格显示公式的错误值“#VALUE!”（公式出错），请修正公式或直接填写数值"
+    assert by_cell[("T004", "F14")].endswith("的实际完成值显示公式的错误值“#DIV/0!”（公式出错），请修正公式或直接填写数值")
+    assert not [c for c, cell in by_cell if cell == "F14" and c in ("T014", "T015", "T006")]  # not scored as 0
+    [result] = batch.results
+    assert result.project.funds.total.actual.text == "#REF!"
