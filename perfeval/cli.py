@@ -479,7 +479,8 @@ def _check_outdir(inbox: Path, outdir: Path) -> None:
 def _outdir_failed(outdir: Path, exc: OSError) -> None:
     reason = {errno.ENOTDIR: "路径中有同名的文件", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
               errno.ENOSPC: "磁盘已满", errno.EROFS: "磁盘只读", errno.EEXIST: "已有同名文件",
-              errno.EISDIR: "输出文件名被同名文件夹占用"}.get(exc.errno, "系统错误")
+              errno.EISDIR: "输出文件名被同名文件夹占用", errno.EFBIG: "文件超过系统或磁盘允许的大小",
+              errno.EDQUOT: "磁盘配额已用完"}.get(exc.errno, "系统错误")
     kept = ("有一组已全部生成的输出尚未全部放入该文件夹（已放入的是新的输出），下次运行 perfeval run 或 perfeval send "
             "时会自动补全" if outdir.is_dir() and unfinished(outdir) else "之前的输出保持不变")
     click.echo(f"无法写入输出文件夹 {outdir}（{reason}，错误号 {exc.errno}）：{kept}。"

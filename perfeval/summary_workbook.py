@@ -866,13 +866,36 @@ def write_summary(batch: Batch, path: Path) -> None:
                 write_issues(workbook, styles, batch, streams)
                 write_rules(workbook, styles, batch, streams)
             finally:
-                workbook.close()
+                _close(workbook)
             members = {f"xl/worksheets/sheet{n}.xml": streams.by_sheet[sheet.name]
                        for n, sheet in enumerate(workbook.worksheets(), start=1) if sheet.name in streams.by_sheet}
             package.seek(0)
             pack(package, path, members)
         finally:
             streams.close()
+
+
+def _close(workbook: xlsxwriter.Workbook) -> None:
+    """``workbook.close()``, failing with the OSError itself (XlsxWriter wraps it in its own
+    FileCreateError, which the callers' handling of a full disk would not recognise). XlsxWriter also
+    leaves its ZipFile open on the package file, which is closed first: the ZipFile's own cleanup
+    would then print an English traceback under the Chinese message. It is told it has nothing left
+    to write."""
+    try:
+        workbook.close()
+    except Exception as exc:  # FileCreateError, raised from the OSError
+        chained = exc
+        while chained is not None:
+            tb = chained.__traceback__
+            while tb is not None:
+                for value in tb.tb_frame.f_locals.values():
+                    if isinstance(value, zipfile.ZipFile):
+                        value.fp = None  # ZipFile.close() returns at once
+                tb = tb.tb_next
+            chained = chained.__cause__ or chained.__context__
+        if not isinstance(exc, OSError) and isinstance(exc.__context__, OSError):
+            raise exc.__context__ from None
+        raise
 
 
 class Streams:

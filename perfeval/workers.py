@@ -210,7 +210,10 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
     if jobs <= 0:
         return [_settle(_step(_call(func, item), progress), item, on_failure) for item in items]
     jobs = max(1, min(jobs, -(-len(items) // CHUNK)))  # no idle workers for a small batch
-    states = _context().Array("b", max(1, len(items)), lock=False)
+    try:
+        states = _context().Array("b", max(1, len(items)), lock=False)
+    except OSError:  # no shared memory to be had (/dev/shm full, or a file size limit): read here instead
+        return map_isolated(func, items, 0, on_failure, progress, timeout)
     results: dict[int, R] = {}
     todo = list(range(len(items)))
     while todo:

@@ -272,3 +272,28 @@ def test_a_live_run_is_left_alone_and_a_superseded_set_is_discarded(tmp_path):
     assert (out / "result.json").read_text(encoding="utf-8") == "newer"
     assert [p.name for p in out.glob(".perfeval-*")] == [live.name]
     assert (live / "绩效自评汇总.xlsx").read_text(encoding="utf-8") == "being written"
+
+
+@pytest.mark.parametrize("limit", [4_000, 8_000])
+def test_a_full_disk_says_so_in_chinese_only(tmp_path, limit):
+    """Writing fails (here under a file size limit, as on a full disk; at 4 KB even the shared memory of
+    the workers cannot be had, and the files are read in the process): exit 2, the Chinese message,
+    the previous outputs whole, and no traceback (XlsxWriter's own error type, a half-written zip's
+    cleanup)."""
+    import resource
+
+    inbox, out = make_inbox(tmp_path / "inbox", 3), tmp_path / "out"
+    assert subprocess.run([sys.executable, "-m", "perfeval", "run", str(inbox), "-o", str(out), "-q"],
+                          timeout=120).returncode in (0, 1)
+    before = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+
+    def small_files():  # in the child: writes past the limit fail with EFBIG instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-m", "perfeval", "run", str(inbox), "-o", str(out)], capture_output=True,
+                          text=True, preexec_fn=small_files, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"无法写入输出文件夹 {out}") and "之前的输出保持不变" in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert {p.name: digest(p) for p in out.iterdir() if p.is_file()} == before
