@@ -172,7 +172,10 @@ def check_funds_total(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
             continue
         total = getattr(funds.total, key)
         s = sum(values)
-        if total.value in (None, 0) and s > rules.tolerance:
+        if total.value is None and total.text and s > rules.tolerance:  # B011 has said why
+            yield _at(r, "B001", total.cell, f"年度资金总额的{label}“{total.text[:40]}”不是数字，但各资金来源合计 {s:.2f} 万元，"
+                                             "请填写总额")
+        elif total.value in (None, 0) and s > rules.tolerance:
             yield _at(r, "B001", total.cell, f"年度资金总额的{label}为空或为0，但各资金来源合计 {s:.2f} 万元，请填写总额")
         elif total.value is not None and abs(total.value - s) > rules.tolerance:
             yield _at(r, "B001", total.cell,
@@ -190,7 +193,10 @@ def check_budget_present(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
 @check("B012", ERROR, "全年执行数未填写")
 def check_actual_present(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
     total = r.project.funds.total
-    if total.actual.value is None and (total.budget.value or total.initial.value):
+    if total.actual.value is None and total.actual.text and (total.budget.value or total.initial.value):
+        yield _at(r, "B012", total.actual.cell, f"全年执行数“{total.actual.text[:40]}”不是数字，无法计算预算执行率；"
+                                                "请填写数值，未支出请填 0")
+    elif total.actual.value is None and (total.budget.value or total.initial.value):
         yield _at(r, "B012", total.actual.cell, "全年执行数未填写，无法计算预算执行率；未支出请填 0")
 
 

@@ -113,10 +113,15 @@ def _clean(v: object) -> str:
     return clean_text(v)
 
 
-def _text(ctx: _Context, raw: RawCell | None) -> str:
+def _text(ctx: _Context, raw: RawCell | None, value: bool = False) -> str:
+    """A text field as written; "" when empty, a template instruction (F005) or, unless it is an
+    indicator ``value`` (its parser names it: T004), a formula's error value (F003)."""
     if raw is None or _empty(raw.value):
         return ""
     text = _clean(raw.value)
+    if text in FORMULA_ERRORS and not value:
+        ctx.add("F003", raw.cell, f"单元格显示公式的错误值“{text}”（公式出错），按未填写处理；请修正公式或直接填写内容")
+        return ""
     if len(text) < 120 and _may_be_instruction(text) and _INSTRUCTION.search(text):
         ctx.add("F005", raw.cell, f"单元格仍是模板的填写说明“{text[:30]}”，请替换为实际内容")
         return ""
@@ -186,8 +191,9 @@ def _funds(ctx: _Context) -> Funds:
                 f"表上金额单位为“元”，但金额单元格写明了万元（如全年预算数“{total.budget.text}”），已按单元格所写的万元读取，"
                 "请核对并统一金额单位")
     elif form.amount_unit == "元" and form.funds:
+        written = total.budget.text if written_money_unit(total.budget.text) == "元" else f"{total.budget.text} 元"
         ctx.add("B008", form.amount_unit_cell,
-                f"表上金额单位为“元”，已按 1 万元 = 10000 元换算为万元（如全年预算数 {total.budget.text} 元 = "
+                f"表上金额单位为“元”，已按 1 万元 = 10000 元换算为万元（如全年预算数 {written} = "
                 f"{(total.budget.value or 0):.2f} 万元），请核对")
     if total.budget.value is None and total.initial.value is not None and "budget" not in form.funds_columns:
         ctx.add("B013", total.initial.cell, "表中没有全年预算数栏，以年初预算数作为全年预算数计算执行率")
@@ -244,8 +250,8 @@ def _indicators(ctx: _Context) -> list[Indicator]:
         target_raw = _combine(row, "target", "nature", "unit")
         actual_raw = _combine(row, "actual", None, "actual_unit")
         name_cell = row.get("name", EMPTY)
-        target_text = _text(ctx, target_raw)
-        actual_text = _text(ctx, actual_raw)
+        target_text = _text(ctx, target_raw, value=True)
+        actual_text = _text(ctx, actual_raw, value=True)
         found.append(Indicator(
             level1=level1, level2=level2, name=_one_line(_text(ctx, row.get("name"))),
             target=parse_value(target_raw.value if target_text else "", target_raw.cell, cost=cost),

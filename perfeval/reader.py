@@ -306,7 +306,7 @@ def _show_errors(rows: list[list[object]], marked: dict[str, str]) -> None:
     for cell, value in marked.items():
         if value:
             r, c = cell_index(cell)
-            if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
                 rows[r][c] = value
 
 
@@ -843,14 +843,30 @@ _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"')
 _FORMULA = re.compile(rb"<f[ >/]")
 
 
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*? t="e"[^>]*>(?:(?!</c>).)*?<v>(#[A-Z0-9/!?.]{1,15})</v>', re.S)
+# A cell's start tag (any namespace prefix, attributes in any order and quoting), its type "e", its
+# reference, and the error text in its <v>
+_CELL_START = re.compile(rb"<((?:[\w.-]+:)?)c(\s" + _ATTRIBUTES[:-1] + rb")(?<!/)>")
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+_CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0,6})\s*["']""")
+_ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1,16})\s*</")
 
 
 def _error_cells(xml: bytes) -> dict[str, str]:
-    """Cells showing an error value (#DIV/0!, #REF!, #VALUE!, #N/A …): <c r="E6" t="e"><v>#REF!</v></c>."""
-    if b't="e"' not in xml:  # the usual sheet: one scan in C
+    """Cells showing an error value (#DIV/0!, #REF!, #VALUE! …): <c r="E6" t="e"><v>#REF!</v></c>, by
+    their A1 reference."""
+    if b'"e"' not in xml and b"'e'" not in xml:  # the usual sheet: one scan in C
         return {}
-    return {ref.decode(): value.decode() for ref, value in _ERROR_CELL.findall(xml)}
+    found = {}
+    for m in _CELL_START.finditer(xml):
+        prefix, attrs = m.group(1), m.group(2)
+        if not _ERROR_TYPE.search(attrs):
+            continue
+        ref = _CELL_REF_ATTR.search(attrs)
+        end = xml.find(b"</" + prefix + b"c>", m.end())
+        value = _ERROR_VALUE.search(xml, m.end(), end) if end > 0 else None
+        if ref is not None and value is not None:
+            found[ref.group(1).upper().decode() + str(int(ref.group(2)))] = value.group(1).decode()
+    return found
 
 
 def _uncached_cells(xml: bytes) -> set[str]:
@@ -1262,8 +1278,10 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
     funds_header = _funds_header(grid)
     # 项目名称 in the header row of the 资金 or 指标 columns heads a column of a list (a unit's
     # overview of its projects, perfeval's own summary workbook), not the name of a form's project
+    # (or merged down to it: a two-row header, 预算安排 over 年初预算数|全年预算数)
     list_rows = {header[0] for header in (headers, funds_header) if header is not None}
-    names = [hit for hit in grid.find(NAME) if hit[0] not in list_rows]
+    names = [(r, c) for r, c in grid.find(NAME)
+             if not any(r <= row <= grid.span.get((r, c), (r, c, r, c))[2] for row in list_rows)]
     if sum((bool(names), headers is not None, funds_header is not None)) < 2:
         return None
     form = RawForm(file, sheet)

@@ -47,7 +47,7 @@ whitespace removed, "(百分比)" and "百分比" read as "%", "百分之九十�
 Raw cell values: int/float -> "number" with unit ""; date/datetime -> "date"; None/NaN -> "empty".
 
 ``parse_amount`` (money in 万元, points, rates) reads the number as written: a unit 万元/万/元/分 is
-accepted and ignored (the B008 check looks at the text for 元), "%" divides by 100, Chinese numerals
+accepted (``written_money_unit`` tells the normaliser to convert a cell that says 元), "%" divides by 100, Chinese numerals
 and 大写 amounts are refused (a 万元 column holding "八十万" is ambiguous: 80 or 800,000?).
 
 ``comparable`` reconciles units: equal units; the multiplier already applied (万元 vs 元); a unit-less

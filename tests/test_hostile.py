@@ -881,3 +881,18 @@ def _timed(func) -> float:
     started = time.perf_counter()
     func()
     return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("xml, found", [
+    (b'<c r="E6" s="3" t="e"><f>SUM(E7,#REF!)</f><v>#REF!</v></c>', {"E6": "#REF!"}),
+    (b'<x:c r="E6" t="e"><x:v>#DIV/0!</x:v></x:c>', {"E6": "#DIV/0!"}),  # a namespace prefix
+    (b'<c t="e" r="E6"><v>#VALUE!</v></c>', {"E6": "#VALUE!"}),  # attributes in another order
+    (b"<c r='E6'\n t='e'><v>#NAME?</v></c>", {"E6": "#NAME?"}),  # other quotes and whitespace
+    (b'<c r="E6" t="e"><v xml:space="preserve">#GETTING_DATA</v></c>', {"E6": "#GETTING_DATA"}),
+    (b'<c r="A1" t="e"/><c r="B1" t="e"><v>#N/A</v></c>', {"B1": "#N/A"}),  # no value: not the next cell's
+    (b'<c r="a01" t="e"><v>#REF!</v></c>', {"A1": "#REF!"}),  # as calamine reads the reference
+    (b'<c r="A1" t="e"><f>X</f></c><c r="B1"><v>#REF!</v></c>', {}),
+    (b'<c r="A1" t="s"><v>3</v></c><c r="B1" t="n"><v>1</v></c>', {}),
+])
+def test_error_values_are_found_in_every_shape_of_cell(xml, found):
+    assert reader._error_cells(b"<sheetData><row r=\"1\">" + xml + b"</row></sheetData>") == found

@@ -618,13 +618,22 @@ def test_lists_of_projects_are_no_forms(tmp_path):
     ws.append([2, "金融产业培育经费", 20, 20, 18, 0.9])
     ws.append(["合计", "", 45, 42.5, 38.25, 0.9])
     wb.save(inbox / "项目清单.xlsx")
+    wb = openpyxl.Workbook()  # a two-row header: 项目名称 merged down beside 预算安排 over its columns
+    ws = wb.active
+    ws.append(["序号", "项目名称", "预算安排（万元）", None, "执行情况（万元）"])
+    ws.append([None, None, "年初预算数", "全年预算数", "全年执行数"])
+    ws.append([1, "金融监管工作经费", 25, 22.5, 20.25])
+    ws.append(["合计", None, 25, 22.5, 20.25])
+    for cells in ("A1:A2", "B1:B2", "C1:D1"):
+        ws.merge_cells(cells)
+    wb.save(inbox / "两行表头清单.xlsx")
     before = evaluate([SEED], load_rules())
     batch = evaluate([inbox], load_rules())
     assert sorted(r.project.name for r in batch.results) == sorted(r.project.name for r in before.results)
     assert sum(r.project.funds.total.budget.value for r in batch.results) == \
         sum(r.project.funds.total.budget.value for r in before.results)
     codes = {(i.file, i.code) for i in batch.issues}
-    assert {("去年的绩效自评汇总.xlsx", "F002"), ("项目清单.xlsx", "F002")} <= codes
+    assert {("去年的绩效自评汇总.xlsx", "F002"), ("项目清单.xlsx", "F002"), ("两行表头清单.xlsx", "F002")} <= codes
 
 
 def test_formula_error_values_are_named_not_taken_for_blanks(tmp_path):
@@ -656,5 +665,19 @@ def test_formula_error_values_are_named_not_taken_for_blanks(tmp_path):
     assert by_cell[("B011", "G15")] == "单元格显示公式的错误值“#VALUE!”（公式出错），请修正公式或直接填写数值"
     assert by_cell[("T004", "F14")].endswith("的实际完成值显示公式的错误值“#DIV/0!”（公式出错），请修正公式或直接填写数值")
     assert not [c for c, cell in by_cell if cell == "F14" and c in ("T014", "T015", "T006")]  # not scored as 0
+    assert by_cell[("B012", "E6")] == "全年执行数“#REF!”不是数字，无法计算预算执行率；请填写数值，未支出请填 0"
     [result] = batch.results
     assert result.project.funds.total.actual.text == "#REF!"
+    # in a text field (项目名称) of two different forms: not filled in, and no "same project twice"
+    for n in (1, 2):
+        other = write_book(tmp_path / "inbox" / f"名称出错{n}.xlsx",
+                           [standard_sheet(Form(extras=(f"KF{n}", *Form().extras[1:]), rate=0.5 + n / 10))])
+        wb = openpyxl.load_workbook(other)
+        wb.active["B3"] = "#REF!"
+        wb.save(other)
+    batch = evaluate([tmp_path / "inbox"], load_rules(), year=2021)
+    found = {(i.file, i.code, i.cell): i.message for i in batch.issues if i.file.startswith("名称出错")}
+    for n in (1, 2):
+        assert found[(f"名称出错{n}.xlsx", "F003", "B3")].startswith("单元格显示公式的错误值“#REF!”（公式出错），按未填写处理")
+        assert (f"名称出错{n}.xlsx", "P001", "B3") in found
+    assert not [key for key in found if key[1] == "F004"]
