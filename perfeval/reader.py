@@ -273,13 +273,16 @@ def _read_into(book: Workbook, path: Path) -> None:
     for sheet_name, visible in [s for s in sheets if s not in notes] + notes:
         if (sheet_name, visible) in notes and (book.forms or hidden_forms):
             break
+        marked = marks.get(sheet_name, {})
+        if "" in marked:  # too large to load (precheck): said, and the other sheets read
+            book.issues.append(checks.issue("F007", marked[""] + "（该工作表未读取）", file=book.file, sheet=sheet_name))
+            continue
         grid = _load_sheet(book, workbook, sheet_name)
         if grid is None:
             if not book.readable:
                 return
             continue
         rows, merged = grid
-        marked = marks.get(sheet_name, {})
         _show_errors(rows, marked)
         if normalise_label(sheet_name) == UNIT_SHEET:
             book.unit = read_unit_sheet(rows, book.file, sheet_name)
@@ -293,8 +296,8 @@ def _read_into(book: Workbook, path: Path) -> None:
         form.uncached = frozenset(cell for cell, value in marked.items() if not value)
         (book.forms if visible else hidden_forms).append(form)
     book.forms += _hidden_projects(book.forms, hidden_forms)
-    if not book.forms and book.unit is None and not any(i.code == "F001" for i in book.issues):
-        # (a sheet that could not be read has said so: "no form found" would mislead)
+    if not book.forms and book.unit is None and not any(i.code in ("F001", "F007") for i in book.issues):
+        # (a sheet that could not be read, or was too large to, has said so: "no form found" would mislead)
         book.issues.append(checks.issue(
             "F002", "工作簿中没有找到项目支出绩效自评表（未找到“项目名称”“三级指标”等栏目），"
                     "请使用 perfeval template 生成的模板或标准自评表填报", file=book.file))
@@ -395,8 +398,10 @@ def _load_sheet(book: Workbook, workbook, sheet_name: str) -> tuple[list[list[ob
         if end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS):
             # .xls and .xlsb have no XML to check beforehand; their grids are bounded by the format
             # (65,536 × 256 for .xls) but still far beyond any form
-            _fail(book, ("F007", f"工作表“{sheet_name}”的范围过大（单元格达到第 {end[0] + 1:,} 行、第 {end[1] + 1:,} 列），"
-                                 f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交"))
+            book.issues.append(checks.issue(
+                "F007", f"工作表“{sheet_name}”的范围过大（单元格达到第 {end[0] + 1:,} 行、第 {end[1] + 1:,} 列），"
+                        f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），该工作表未读取；如其中有自评表，请删除多余的行列后另存再提交",
+                file=book.file, sheet=sheet_name))
             return None
         return sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []
     except python_calamine.PasswordError:
@@ -421,7 +426,9 @@ _ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".
 def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
     """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
     sheet name, the cells whose value calamine does not give: a formula with no cached value ("")
-    and an error value ("#REF!"; calamine reads it as an empty cell).
+    and an error value ("#REF!"; calamine reads it as an empty cell), and, under the cell "", the F007
+    message of a sheet too large to load while other sheets may hold the form (a 明细 sheet of
+    thousands of rows beside it).
 
     A zip whose members would inflate beyond the limits is rejected from its central directory
     without decompressing anything; members that calamine parses are then inflated (never past
@@ -690,6 +697,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     # of sixty forms is far from 200,000 cells, but not by the bound).
     loose: list[tuple[str, int]] = []
     uncached: dict[str, dict[str, str]] = {}
+    too_large: dict[str, _Reject] = {}  # sheets beyond the limits, while others may hold the form
     for name in sheets:
         xml = _inflate(data, members[name])
         stored = members[name].name  # as the zip spells it, for messages
@@ -714,14 +722,22 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             if shown is None:
                 raise
             code, message = reject.problem
-            raise _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
-                                       .replace(f"文件中的 {stored} ", f"工作表“{shown}”")) from None
+            named = _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
+                                         .replace(f"文件中的 {stored} ", f"工作表“{shown}”"))
+            if code != "F007":
+                raise named from None
+            too_large[name] = named  # never loaded; its cells do not count
+            continue
         found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml)
         if found:
             uncached[name] = found
-    if not uncached:
+    if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
+        raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
+    if not uncached and not too_large:
         return None, {}
     names = _sheet_names(_workbook_xml(data, members), rels)
+    # a sheet too large to read is marked whole: the cell "" holds the F007 message
+    uncached.update({name: {"": reject.problem[1]} for name, reject in too_large.items()})
     return None, {names[member]: cells for member, cells in uncached.items() if member in names}
 
 

@@ -480,8 +480,37 @@ def test_a_workbook_of_seventy_forms_is_not_taken_for_too_many_cells(tmp_path):
     assert book.issues == [] and [f.sheet for f in book.forms] == [f"项目{k}" for k in range(70)]
 
 
-def test_too_many_cells_over_several_sheets(tmp_path, no_calamine):
-    """Five sheets of 45,000 real cells each: 225,000 cells in all, past the limit however they are counted."""
+def test_a_form_beside_a_detail_sheet_too_large_to_read_is_still_read(tmp_path):
+    """A unit attaches a 明细 sheet of 6,000 rows (past the 5,000-row limit) to its form: that sheet is
+    not loaded and gets its F007, the form is read and scored (the whole file was rejected)."""
+    import openpyxl
+
+    path = form_xlsx(tmp_path / "带明细.xlsx")
+    wb = openpyxl.load_workbook(path)
+    detail = wb.create_sheet("受益对象明细")
+    for r in range(1, 6_001):
+        detail.append([r, f"农户{r}", 1200])
+    wb.save(path)
+    book, _ = read(path)
+    assert [f.sheet for f in book.forms] == ["项目支出绩效自评表"]
+    [issue] = book.issues
+    assert (issue.code, issue.sheet) == ("F007", "受益对象明细") and "6,000 行" in issue.message
+    assert "该工作表未读取" in issue.message
+    batch = evaluate([tmp_path], load_rules(), year=2021)
+    assert len(batch.results) == 1 and batch.results[0].total is not None
+    # a sheet reaching row 20,000: rejected from its XML, before calamine builds its grid
+    wb.remove(detail)
+    wb.create_sheet("备注")["A20000"] = "备注"
+    wb.save(path)
+    book, _ = read(path)
+    assert [f.sheet for f in book.forms] == ["项目支出绩效自评表"]
+    [issue] = book.issues
+    assert (issue.code, issue.sheet) == ("F007", "备注") and "20,000" in issue.message and "该工作表未读取" in issue.message
+
+
+def test_too_many_cells_over_several_sheets(tmp_path):
+    """Five sheets of 45,000 real cells each: 225,000 cells in all, past the limit however they are counted.
+    The sheets within the limit are read; the one past it is not loaded and says so."""
     import xlsxwriter
 
     path = tmp_path / "五表.xlsx"
@@ -492,8 +521,9 @@ def test_too_many_cells_over_several_sheets(tmp_path, no_calamine):
             sheet.write_row(r, 0, range(10))
     workbook.close()
     book, seconds = read(path)
-    issue = only_issue(book)
-    assert issue.code == "F007" and "200,000" in issue.message and seconds < 2.0
+    [issue] = book.issues
+    assert (issue.code, issue.sheet) == ("F007", "明细4") and "200,000" in issue.message and "该工作表未读取" in issue.message
+    assert book.readable and not book.forms and seconds < 5.0
 
 
 # ---- extents that would make calamine abort -----------------------------------------------
