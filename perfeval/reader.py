@@ -1355,19 +1355,56 @@ _FUNDS_COLUMNS = (("initial", INITIAL), ("budget", BUDGET), ("actual", ACTUAL), 
                   ("rate", RATE), ("score", SCORE))
 
 
+def _header_labels(grid: _Grid, r: int) -> list[str]:
+    """A header row's labels by column, with the headings merged down into it from the row or two
+    above: in a two-row header (预算安排 over 年初预算数 | 全年预算数, 指标完成情况 over 年度指标值 |
+    实际完成值) the other headings span both rows, and the lower row is the one the columns hang from."""
+    labels = grid.row_labels(r)
+    for (r0, c0), (_, _, r1, _) in grid.span.items():
+        if r0 < r <= r1 <= r0 + 2 and (r0, c0) in grid.norm:
+            if c0 >= len(labels):
+                labels += [""] * (c0 + 1 - len(labels))
+            if not labels[c0]:
+                labels[c0] = grid.norm[r0, c0]
+    return labels
+
+
+def _header_rows(grid: _Grid, hits: list[tuple[int, int]]) -> list[int]:
+    """The rows that may be a header: those of the label hits, and the rows their merged cells reach down
+    to (two at most), in order."""
+    rows = set()
+    for r, c in hits:
+        rows.update(range(r, min(grid.span.get((r, c), (r, c, r, c))[2], r + 2) + 1))
+    return sorted(rows)
+
+
+def _lowest(rows: list[int], qualifies) -> tuple[int, dict[str, int]] | None:
+    """The first row whose columns qualify, or the row right below it when that one qualifies too (the
+    lower row of a two-row header holds the columns)."""
+    for r in rows:
+        columns = qualifies(r)
+        if columns is not None:
+            below = qualifies(r + 1)
+            return (r + 1, below) if below is not None else (r, columns)
+    return None
+
+
 def _funds_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
     """The row holding 全年预算数 (or 年初预算数) and 全年执行数, with the column of each funds heading."""
-    actual_rows = {r for r, _ in grid.find(ACTUAL)}
-    for r, _ in grid.find(BUDGET | INITIAL):
-        if r not in actual_rows:
-            continue
+    def qualifies(r: int) -> dict[str, int] | None:
+        if r >= grid.height:
+            return None
+        labels = _header_labels(grid, r)
+        if not any(n in BUDGET or n in INITIAL for n in labels) or not any(n in ACTUAL for n in labels):
+            return None
         columns: dict[str, int] = {}
-        for c, n in enumerate(grid.row_labels(r)):
-            for key, labels in _FUNDS_COLUMNS:
-                if n in labels and key not in columns:
+        for c, n in enumerate(labels):
+            for key, names in _FUNDS_COLUMNS:
+                if n in names and key not in columns:
                     columns[key] = c
-        return r, columns
-    return None
+        return columns
+
+    return _lowest(_header_rows(grid, grid.find(BUDGET | INITIAL)), qualifies)
 
 
 def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -> None:
@@ -1426,19 +1463,24 @@ _INDICATOR_COLUMNS = (("level1", LEVEL1), ("level2", LEVEL2), ("name", LEVEL3), 
 
 
 def _indicator_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
-    for r, _ in grid.find(LEVEL3):
+    def qualifies(r: int) -> dict[str, int] | None:
+        if r >= grid.height:
+            return None
+        labels = _header_labels(grid, r)
+        if not any(n in LEVEL3 for n in labels):
+            return None
         columns: dict[str, int] = {}
-        for cc, n in enumerate(grid.row_labels(r)):
+        for cc, n in enumerate(labels):
             if not n:
                 continue
-            for key, labels in _INDICATOR_COLUMNS:
-                if n in labels and key not in columns:
+            for key, names in _INDICATOR_COLUMNS:
+                if n in names and key not in columns:
                     columns[key] = cc
             if n in UNIT:
                 columns.setdefault("unit" if "actual" not in columns else "actual_unit", cc)
-        if "target" in columns or "actual" in columns:
-            return r, columns
-    return None
+        return columns if "target" in columns or "actual" in columns else None
+
+    return _lowest(_header_rows(grid, grid.find(LEVEL3)), qualifies)
 
 
 _ROW_KEYS = ("name", "target", "actual", "weight", "score")

@@ -303,6 +303,59 @@ def test_amounts_typed_with_their_unit_are_read_in_it(corpus):
     assert issue.code == "B008" and "已按单元格所写的万元读取" in issue.message and "22.5万元" in issue.message
 
 
+def _two_row_funds(top: str, executed: str | None = None):
+    """The standard form with a two-row funds header: ``top`` merged over 年初预算数 | 全年预算数 (and
+    ``executed`` over 全年执行数), the other headings two rows tall."""
+    s = standard_sheet(Form())
+    s.insert_rows(5, 1)
+    s.put(4, 2, top)
+    s.put(4, 3, None)
+    s.merge(4, 2, 4, 3)
+    s.put(5, 2, "年初预算数")
+    s.put(5, 3, "全年预算数")
+    if executed:
+        s.put(4, 4, executed)
+        s.put(5, 4, "全年执行数")
+        s.put(4, 5, "分值")
+        s.put(4, 6, "执行率")
+        for c in range(5, 8):
+            s.merge(4, c, 5, c)
+    else:
+        for c in range(4, 8):
+            s.merge(4, c, 5, c)
+    return s
+
+
+def _two_row_indicators(group: str):
+    """The standard form with a two-row indicator header: ``group`` merged over 年度指标值 | 实际完成值, the
+    other headings two rows tall."""
+    s = standard_sheet(Form())
+    s.insert_rows(13, 1)
+    s.put(13, 4, "年度指标值")
+    s.put(13, 5, "实际完成值")
+    s.put(12, 4, group)
+    s.put(12, 5, None)
+    s.merge(12, 4, 12, 5)
+    for c in (1, 2, 3, 6, 7, 8):
+        s.merge(12, c, 13, c)
+    return s
+
+
+@pytest.mark.parametrize("build", [lambda: _two_row_funds("预算安排"), lambda: _two_row_funds("预算数", "执行数"),
+                                   lambda: _two_row_indicators("指标完成情况"), lambda: _two_row_indicators("指标值")],
+                         ids=["预算安排", "预算数-执行数", "指标完成情况", "指标值"])
+def test_two_row_headers_are_read_from_their_lower_row(tmp_path, build):
+    """A heading over two columns (预算安排 over 年初预算数 | 全年预算数, 指标值 over 年度指标值 | 实际完成值) and
+    the other headings merged down both rows: the columns hang from the lower row, and the form reads as
+    the one-row form does (it read no funds, the 年初 column as the budget, or no indicators)."""
+    path = write_book(tmp_path / "两行表头.xlsx", [build()])
+    book = read_workbook(path, path.name)
+    project, issues = normalise_form(book.forms[0])
+    got = view(project)
+    assert (got["funds"], got["indicators"], got["total"]) == (BASE["funds"], BASE["indicators"], BASE["total"])
+    assert issues == []
+
+
 def test_macros_are_stored_not_run(corpus):
     """The .xlsm keeps its VBA project (the reader never touches it) and reads like the .xlsx."""
     import zipfile
