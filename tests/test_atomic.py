@@ -65,7 +65,11 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
         assert_complete(out)
         if sig == signal.SIGINT and second.returncode in INTERRUPTED_CODES:
             assert not list(out.glob(".perfeval-*")), "Ctrl-C cleans up its staging folder"
-            assert "已中断" in second.stderr.read().decode("utf-8")
+            said = second.stderr.read().decode("utf-8")
+            # its message, unless the signal ended the interpreter itself where Python no longer turns
+            # it into KeyboardInterrupt (its own start or shutdown; seen once in a loaded full run):
+            # then nothing is printed, and the folder holds one whole set (assert_complete above)
+            assert "已中断" in said or (second.returncode == -signal.SIGINT and not said), said
         elif sig == signal.SIGINT:  # not 130 (click's "Aborted!" is 1): only a run that finished first
             assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
     assert {p.name: digest(p) for p in inbox.iterdir()} == inputs
