@@ -81,6 +81,7 @@ class RawForm:
     amount_unit: str = "万元"
     amount_unit_cell: str = ""
     uncached: frozenset[str] = frozenset()  # A1 cells holding a formula with no cached value
+    more_names: tuple[str, ...] = ()  # 项目名称 labels of further forms on the same sheet, not read
 
 
 @dataclass
@@ -294,6 +295,11 @@ def _read_into(book: Workbook, path: Path) -> None:
         if form is None:
             continue
         form.uncached = frozenset(cell for cell, value in marked.items() if not value)
+        if form.more_names:
+            book.issues.append(checks.issue(
+                "F010", f"该工作表中还有另一张自评表（“项目名称”在 {'、'.join(form.more_names)}），perfeval 每个工作表只读取"
+                        "第一张，其余项目未计入；请把每个项目的自评表放在单独的工作表中", file=book.file, sheet=sheet_name,
+                cell=form.more_names[0]))
         (book.forms if visible else hidden_forms).append(form)
     book.forms += _hidden_projects(book.forms, hidden_forms)
     if not book.forms and book.unit is None and not any(i.code in ("F001", "F007") for i in book.issues):
@@ -1309,6 +1315,8 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
     if headers is not None:
         _read_indicators(grid, form, headers)
     _read_extra(grid, form)
+    # another 项目名称 with a name beside it: a second form on this sheet (side by side or below)
+    form.more_names = tuple(cell_name(r, c) for r, c in names[1:] if not _is_blank(grid.right_of(r, c).value))
     return form
 
 

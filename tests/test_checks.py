@@ -56,6 +56,18 @@ def _huge_extent(folder: Path) -> None:
     wb.save(folder / "巨大.xlsx")
 
 
+def _two_forms_on_one_sheet(folder: Path) -> None:
+    """A unit put a second project's form below the first on the same sheet."""
+    from tests.corpus import Form, standard_sheet, write_book
+
+    first, second = standard_sheet(Form()), standard_sheet(Form(name="另一个项目", extras=("KF2021099",)))
+    offset = len(first.rows) + 3
+    for r, c, v in second.cells():
+        first.put(r + offset, c, v)
+    first.merges += [(r0 + offset, c0, r1 + offset, c1) for r0, c0, r1, c1 in second.merges]
+    write_book(folder / "两张表.xlsx", [first])
+
+
 LOW = _indicators(i0=Ind("产出指标", "数量指标", "大型集中宣传活动", "≥50次", "40次", 20, 16))
 
 # code -> (FormSpec changes, extra files to add to the inbox)
@@ -66,6 +78,7 @@ TRIGGERS: dict[str, tuple[dict, object]] = {
     "F005": ({"goal": "对照年度目标，说明预期目标（100字以内）"}, None),
     "F006": ({"year": 2020}, None),
     "F007": ({}, _huge_extent),
+    "F010": ({}, _two_forms_on_one_sheet),
     "P001": ({"implementer": None}, None),
     "P002": ({"achievement": None}, None),
     "B001": ({"funds": _funds(total=(30, 30, 22.5)), "rate": 0.75, "budget_score": 7.5}, None),
