@@ -291,10 +291,11 @@ def _read_into(book: Workbook, path: Path) -> None:
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
             continue
+        _hide(rows, merged, marked)
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
-        form.uncached = frozenset(cell for cell, value in marked.items() if not value)
+        form.uncached = frozenset(cell for cell, value in marked.items() if not value and cell)
         if form.more_names:
             book.issues.append(checks.issue(
                 "F010", f"该工作表中还有另一张自评表（“项目名称”在 {'、'.join(form.more_names)}），perfeval 每个工作表只读取"
@@ -313,7 +314,7 @@ def _show_errors(rows: list[list[object]], marked: dict[str, str]) -> None:
     """Put each error value ("#REF!") in its cell, in place, as Excel shows it: calamine reads the
     cell as empty, which would report a broken formula as a value never filled in."""
     for cell, value in marked.items():
-        if value:
+        if value and cell[:1].isalpha() and cell not in (HIDDEN_ROWS, HIDDEN_COLS):
             r, c = cell_index(cell)
             if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
                 rows[r][c] = value
@@ -734,7 +735,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
                 raise named from None
             too_large[name] = named  # never loaded; its cells do not count
             continue
-        found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml)
+        found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml) | _hidden_lines(xml)
         if found:
             uncached[name] = found
     if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
@@ -871,6 +872,50 @@ _CELL_START = re.compile(rb"<((?:[\w.-]+:)?)c(\s" + _ATTRIBUTES[:-1] + rb")(?<!/
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0,6})\s*["']""")
 _ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1,16})\s*</")
+
+
+_HIDDEN_ROW = re.compile(rb"""<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_HIDDEN_COL = re.compile(rb"""<(?:[\w.-]+:)?col\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,7})""")
+_COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["']\s*([0-9]{1,5})""")
+HIDDEN_ROWS, HIDDEN_COLS = "rows:hidden", "cols:hidden"  # keys of precheck's marks, 1-based numbers
+
+
+def _hidden_lines(xml: bytes) -> dict[str, str]:
+    """The sheet's hidden rows and columns, as "15,16" under HIDDEN_ROWS / HIDDEN_COLS (1-based): a unit
+    hides last year's indicators or an old column; Excel shows and prints the form without them."""
+    if b"hidden" not in xml:  # the usual sheet: one scan in C
+        return {}
+    rows = [int(m.group(1)) for tag in _HIDDEN_ROW.findall(xml) if (m := _ROW_NUMBER.search(tag))]
+    cols: list[int] = []
+    for tag in _HIDDEN_COL.findall(xml):
+        bounds = dict(_COL_SPAN.findall(tag))
+        if b"min" in bounds:
+            low = int(bounds[b"min"])
+            cols += range(low, min(int(bounds.get(b"max", low)), low + MAX_COLS) + 1)
+    marks = {}
+    if rows:
+        marks[HIDDEN_ROWS] = ",".join(map(str, rows[:MAX_ROWS]))
+    if cols:
+        marks[HIDDEN_COLS] = ",".join(map(str, sorted(set(cols))[:MAX_COLS]))
+    return marks
+
+
+def _hide(rows: list[list[object]], merged, marked: dict[str, str]) -> None:
+    """Blank, in place, the cells of hidden rows and columns (what Excel shows of the form), except a
+    merged cell's value that shows in a visible part of its range."""
+    hidden_rows = {int(n) - 1 for n in marked.get(HIDDEN_ROWS, "").split(",") if n}
+    hidden_cols = {int(n) - 1 for n in marked.get(HIDDEN_COLS, "").split(",") if n}
+    if not hidden_rows and not hidden_cols:
+        return
+    shown = set()
+    for (r0, c0), (r1, c1) in merged:
+        if any(r not in hidden_rows for r in range(r0, r1 + 1)) and any(c not in hidden_cols for c in range(c0, c1 + 1)):
+            shown.add((r0, c0))
+    for r, row in enumerate(rows):
+        for c in range(len(row)):
+            if (r in hidden_rows or c in hidden_cols) and (r, c) not in shown:
+                row[c] = ""
 
 
 def _error_cells(xml: bytes) -> dict[str, str]:

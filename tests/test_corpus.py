@@ -356,6 +356,32 @@ def test_two_row_headers_are_read_from_their_lower_row(tmp_path, build):
     assert issues == []
 
 
+def test_hidden_rows_and_columns_are_not_read(tmp_path):
+    """Last year's indicators in hidden rows, and an old 实际完成值 column hidden left of the visible one:
+    the form reads as Excel shows and prints it (they were added into the weights and the actuals)."""
+    import openpyxl
+
+    path = write_book(tmp_path / "隐藏.xlsx", [standard_sheet(Form())])
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.insert_rows(15, 2)  # two old indicators, hidden
+    for r in (15, 16):
+        for col, value in zip("BCDEFGH", ("产出指标", "数量指标", f"去年指标{r}", "≥10次", "12次", 10, 10)):
+            ws[f"{col}{r}"] = value
+        ws.row_dimensions[r].hidden = True
+    ws.insert_cols(6)  # F: last year's 实际完成值, hidden; the visible one moves to G
+    ws["F13"] = "实际完成值"
+    for r in range(14, 23):
+        ws[f"F{r}"] = "0次"
+    ws.column_dimensions["F"].hidden = True
+    wb.save(path)
+    book = read_workbook(path, path.name)
+    project, issues = normalise_form(book.forms[0])
+    got = view(project)
+    assert [i[:5] for i in got["indicators"]] == [i[:5] for i in BASE["indicators"]]
+    assert issues == []
+
+
 def test_macros_are_stored_not_run(corpus):
     """The .xlsm keeps its VBA project (the reader never touches it) and reads like the .xlsx."""
     import zipfile
