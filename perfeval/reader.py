@@ -1406,6 +1406,7 @@ def _read_identity(grid: _Grid, form: RawForm, names: list[tuple[int, int]]) -> 
 _FUNDS_LABEL = _labels("项目资金")
 _FUNDS_COLUMNS = (("initial", INITIAL), ("budget", BUDGET), ("actual", ACTUAL), ("weight", POINTS),
                   ("rate", RATE), ("score", SCORE))
+_FUNDS_KNOWN = frozenset().union(*(names for _, names in _FUNDS_COLUMNS))
 
 
 def _header_labels(grid: _Grid, r: int) -> list[str]:
@@ -1431,33 +1432,41 @@ def _header_rows(grid: _Grid, hits: list[tuple[int, int]]) -> list[int]:
     return sorted(rows)
 
 
-def _lowest(rows: list[int], qualifies) -> tuple[int, dict[str, int]] | None:
-    """The first row whose columns qualify, or the row right below it when that one qualifies too (the
-    lower row of a two-row header holds the columns)."""
+def _lowest(grid: _Grid, rows: list[int], columns_of, known: frozenset[str]) -> tuple[int, dict[str, int]] | None:
+    """The first row whose labels give columns (``columns_of``). When the row below gives columns too, the
+    two are one header and the columns hang from the lower row: its labels where they name a column, else
+    the upper row's (实际完成值 over 数值 | 单位 keeps its column; a 分值 not merged down is kept)."""
     for r in rows:
-        columns = qualifies(r)
-        if columns is not None:
-            below = qualifies(r + 1)
-            return (r + 1, below) if below is not None else (r, columns)
+        if r >= grid.height:
+            continue
+        upper = _header_labels(grid, r)
+        columns = columns_of(upper)
+        if columns is None:
+            continue
+        lower = _header_labels(grid, r + 1) if r + 1 < grid.height else []
+        if lower and columns_of(lower) is not None:
+            width = max(len(upper), len(lower))
+            upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+            return r + 1, columns_of([lo if lo in known or not up else up for up, lo in zip(upper, lower)])
+        return r, columns
     return None
+
+
+def _funds_columns(labels: list[str]) -> dict[str, int] | None:
+    """The funds columns named by a header row's labels; None unless they name a budget and the 执行数."""
+    if not any(n in BUDGET or n in INITIAL for n in labels) or not any(n in ACTUAL for n in labels):
+        return None
+    columns: dict[str, int] = {}
+    for c, n in enumerate(labels):
+        for key, names in _FUNDS_COLUMNS:
+            if n in names and key not in columns:
+                columns[key] = c
+    return columns
 
 
 def _funds_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
     """The row holding 全年预算数 (or 年初预算数) and 全年执行数, with the column of each funds heading."""
-    def qualifies(r: int) -> dict[str, int] | None:
-        if r >= grid.height:
-            return None
-        labels = _header_labels(grid, r)
-        if not any(n in BUDGET or n in INITIAL for n in labels) or not any(n in ACTUAL for n in labels):
-            return None
-        columns: dict[str, int] = {}
-        for c, n in enumerate(labels):
-            for key, names in _FUNDS_COLUMNS:
-                if n in names and key not in columns:
-                    columns[key] = c
-        return columns
-
-    return _lowest(_header_rows(grid, grid.find(BUDGET | INITIAL)), qualifies)
+    return _lowest(grid, _header_rows(grid, grid.find(BUDGET | INITIAL)), _funds_columns, _FUNDS_KNOWN)
 
 
 def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -> None:
@@ -1513,27 +1522,27 @@ def _read_goals(grid: _Grid, form: RawForm) -> None:
 _INDICATOR_COLUMNS = (("level1", LEVEL1), ("level2", LEVEL2), ("name", LEVEL3), ("target", TARGET),
                       ("actual", ACTUAL_VALUE), ("weight", POINTS), ("score", SCORE), ("deviation", DEVIATION),
                       ("nature", NATURE))
+_INDICATOR_KNOWN = frozenset().union(UNIT, *(names for _, names in _INDICATOR_COLUMNS))
+
+
+def _indicator_columns(labels: list[str]) -> dict[str, int] | None:
+    """The indicator columns named by a header row's labels; None unless it names 三级指标 and a value."""
+    if not any(n in LEVEL3 for n in labels):
+        return None
+    columns: dict[str, int] = {}
+    for cc, n in enumerate(labels):
+        if not n:
+            continue
+        for key, names in _INDICATOR_COLUMNS:
+            if n in names and key not in columns:
+                columns[key] = cc
+        if n in UNIT:
+            columns.setdefault("unit" if "actual" not in columns else "actual_unit", cc)
+    return columns if "target" in columns or "actual" in columns else None
 
 
 def _indicator_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
-    def qualifies(r: int) -> dict[str, int] | None:
-        if r >= grid.height:
-            return None
-        labels = _header_labels(grid, r)
-        if not any(n in LEVEL3 for n in labels):
-            return None
-        columns: dict[str, int] = {}
-        for cc, n in enumerate(labels):
-            if not n:
-                continue
-            for key, names in _INDICATOR_COLUMNS:
-                if n in names and key not in columns:
-                    columns[key] = cc
-            if n in UNIT:
-                columns.setdefault("unit" if "actual" not in columns else "actual_unit", cc)
-        return columns if "target" in columns or "actual" in columns else None
-
-    return _lowest(_header_rows(grid, grid.find(LEVEL3)), qualifies)
+    return _lowest(grid, _header_rows(grid, grid.find(LEVEL3)), _indicator_columns, _INDICATOR_KNOWN)
 
 
 _ROW_KEYS = ("name", "target", "actual", "weight", "score")

@@ -341,9 +341,38 @@ def _two_row_indicators(group: str):
     return s
 
 
+def _actual_over_value_and_unit():
+    """实际完成值 over 数值 | 单位 (a unit column added), the other headings two rows tall."""
+    s = standard_sheet(Form())
+    s.insert_cols(6)
+    s.insert_rows(13, 1)
+    s.put(12, 5, "实际完成值")
+    s.merge(12, 5, 12, 6)
+    s.put(13, 5, "数值")
+    s.put(13, 6, "单位")
+    for c in (1, 2, 3, 4, 7, 8, 9):
+        s.merge(12, c, 13, c)
+    return s
+
+
+def _points_not_merged_down():
+    """指标值 over 年度指标值 | 实际完成值, with 分值, 得分 and 偏差原因 typed in the upper row only."""
+    s = standard_sheet(Form())
+    s.insert_rows(13, 1)
+    s.put(13, 4, "年度指标值")
+    s.put(13, 5, "实际完成值")
+    s.put(12, 4, "指标值")
+    s.put(12, 5, None)
+    s.merge(12, 4, 12, 5)
+    for c in (1, 2, 3):
+        s.merge(12, c, 13, c)
+    return s
+
+
 @pytest.mark.parametrize("build", [lambda: _two_row_funds("预算安排"), lambda: _two_row_funds("预算数", "执行数"),
-                                   lambda: _two_row_indicators("指标完成情况"), lambda: _two_row_indicators("指标值")],
-                         ids=["预算安排", "预算数-执行数", "指标完成情况", "指标值"])
+                                   lambda: _two_row_indicators("指标完成情况"), lambda: _two_row_indicators("指标值"),
+                                   _actual_over_value_and_unit, _points_not_merged_down],
+                         ids=["预算安排", "预算数-执行数", "指标完成情况", "指标值", "数值-单位", "分值只在上行"])
 def test_two_row_headers_are_read_from_their_lower_row(tmp_path, build):
     """A heading over two columns (预算安排 over 年初预算数 | 全年预算数, 指标值 over 年度指标值 | 实际完成值) and
     the other headings merged down both rows: the columns hang from the lower row, and the form reads as
