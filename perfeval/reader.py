@@ -291,11 +291,18 @@ def _read_into(book: Workbook, path: Path) -> None:
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
             continue
-        _hide(rows, merged, marked)
+        _hide(rows, marked)
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
         form.uncached = frozenset(cell for cell, value in marked.items() if not value and cell)
+        hidden_read = hidden_rows_read(form, marked)
+        if hidden_read:
+            shown = "、".join(map(str, hidden_read[:10])) + (f" 等 {len(hidden_read)} 行" if len(hidden_read) > 10 else "")
+            book.issues.append(checks.issue(
+                "F011", f"第 {shown} 行已隐藏（Excel 中不显示、不打印），其中的指标已读取并计入分值和得分；"
+                        "如是不再使用的旧指标，请删除这些行，否则请取消隐藏以便核对", file=book.file, sheet=sheet_name,
+                cell=f"A{hidden_read[0]}"))
         if form.more_names:
             book.issues.append(checks.issue(
                 "F010", f"该工作表中还有另一张自评表（“项目名称”在 {'、'.join(form.more_names)}），perfeval 每个工作表只读取"
@@ -901,21 +908,38 @@ def _hidden_lines(xml: bytes) -> dict[str, str]:
     return marks
 
 
-def _hide(rows: list[list[object]], merged, marked: dict[str, str]) -> None:
-    """Blank, in place, the cells of hidden rows and columns (what Excel shows of the form), except a
-    merged cell's value that shows in a visible part of its range."""
-    hidden_rows = {int(n) - 1 for n in marked.get(HIDDEN_ROWS, "").split(",") if n}
-    hidden_cols = {int(n) - 1 for n in marked.get(HIDDEN_COLS, "").split(",") if n}
-    if not hidden_rows and not hidden_cols:
+def _hide(rows: list[list[object]], marked: dict[str, str]) -> None:
+    """Blank, in place, a hidden column whose heading repeats a visible column's heading in the same row
+    (last year's 实际完成值 kept hidden beside this year's): the form is read from the column Excel shows.
+    Other hidden columns, and hidden rows, are read as they are: SUM and the unit's own 总分 count them,
+    a filter or a collapsed group hides rows without removing them (hidden rows read into the form are
+    noted: ``hidden_rows_read``)."""
+    hidden = {int(n) - 1 for n in marked.get(HIDDEN_COLS, "").split(",") if n}
+    if not hidden:
         return
-    shown = set()
-    for (r0, c0), (r1, c1) in merged:
-        if any(r not in hidden_rows for r in range(r0, r1 + 1)) and any(c not in hidden_cols for c in range(c0, c1 + 1)):
-            shown.add((r0, c0))
-    for r, row in enumerate(rows):
-        for c in range(len(row)):
-            if (r in hidden_rows or c in hidden_cols) and (r, c) not in shown:
+    duplicated = set()
+    for row in rows:
+        texts = {}
+        for c, v in enumerate(row):
+            if v.__class__ is str and v and len(v) <= 60:
+                texts.setdefault(_normalise_text(v), set()).add(c)
+        for label, columns in texts.items():
+            if label in KNOWN and columns & hidden and columns - hidden:
+                duplicated |= columns & hidden
+    for row in rows:
+        for c in duplicated:
+            if c < len(row):
                 row[c] = ""
+
+
+def hidden_rows_read(form: RawForm, marked: dict[str, str]) -> list[int]:
+    """The hidden rows (1-based) that hold indicators read into the form."""
+    hidden = {int(n) for n in marked.get(HIDDEN_ROWS, "").split(",") if n}
+    if not hidden:
+        return []
+    read = {int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for row in form.indicators for key in _ROW_KEYS
+            if key in row and not _is_blank(row[key].value) and (cell := row[key].cell) and cell[-1:].isdigit()}
+    return sorted(read & hidden)
 
 
 def _error_cells(xml: bytes) -> dict[str, str]:

@@ -68,6 +68,16 @@ def _two_forms_on_one_sheet(folder: Path) -> None:
     write_book(folder / "两张表.xlsx", [first])
 
 
+def _hidden_indicator_row(folder: Path) -> None:
+    """A form whose first indicator row is hidden (it is still read)."""
+    path = write_spec(folder / "隐藏行.xlsx", spec(name="另一个项目", code="XM0099"))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    row = next(c.row for c in ws["D"] if c.value == "三级指标") + 1
+    ws.row_dimensions[row].hidden = True
+    wb.save(path)
+
+
 LOW = _indicators(i0=Ind("产出指标", "数量指标", "大型集中宣传活动", "≥50次", "40次", 20, 16))
 
 # code -> (FormSpec changes, extra files to add to the inbox)
@@ -79,6 +89,7 @@ TRIGGERS: dict[str, tuple[dict, object]] = {
     "F006": ({"year": 2020}, None),
     "F007": ({}, _huge_extent),
     "F010": ({}, _two_forms_on_one_sheet),
+    "F011": ({}, _hidden_indicator_row),
     "P001": ({"implementer": None}, None),
     "P002": ({"achievement": None}, None),
     "B001": ({"funds": _funds(total=(30, 30, 22.5)), "rate": 0.75, "budget_score": 7.5}, None),

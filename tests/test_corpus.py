@@ -385,9 +385,10 @@ def test_two_row_headers_are_read_from_their_lower_row(tmp_path, build):
     assert issues == []
 
 
-def test_hidden_rows_and_columns_are_not_read(tmp_path):
-    """Last year's indicators in hidden rows, and an old 实际完成值 column hidden left of the visible one:
-    the form reads as Excel shows and prints it (they were added into the weights and the actuals)."""
+def test_hidden_rows_are_read_and_said_and_a_hidden_duplicate_column_is_not(tmp_path):
+    """Last year's indicators in hidden rows are read (SUM and the unit's 总分 count them; a filter hides rows
+    too) and an F011 names the rows; an old 实际完成值 column hidden beside this year's is not read (its
+    values replaced the actuals); a hidden column without a twin (分值) is read as it is."""
     import openpyxl
 
     path = write_book(tmp_path / "隐藏.xlsx", [standard_sheet(Form())])
@@ -403,12 +404,15 @@ def test_hidden_rows_and_columns_are_not_read(tmp_path):
     for r in range(14, 23):
         ws[f"F{r}"] = "0次"
     ws.column_dimensions["F"].hidden = True
+    ws.column_dimensions["H"].hidden = True  # 分值: hidden, still read
     wb.save(path)
     book = read_workbook(path, path.name)
-    project, issues = normalise_form(book.forms[0])
-    got = view(project)
-    assert [i[:5] for i in got["indicators"]] == [i[:5] for i in BASE["indicators"]]
-    assert issues == []
+    [issue] = book.issues
+    assert (issue.code, issue.cell) == ("F011", "A15") and issue.message.startswith("第 15、16 行已隐藏")
+    project, _ = normalise_form(book.forms[0])
+    got = [i[:6] for i in view(project)["indicators"]]
+    base = [i[:6] for i in BASE["indicators"]]
+    assert got[:1] + got[3:] == base and [i[2] for i in got[1:3]] == ["去年指标15", "去年指标16"]
 
 
 def test_macros_are_stored_not_run(corpus):
