@@ -705,11 +705,13 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         if prologue is not None:
             checked.add(name)
         _check_string_count(name, head, members[name], data)
-    cells = 0
-    # Sheets counted by their upper bound (a quarter of their bytes), which spares counting the cells
-    # of a usual workbook; when the bounds use up the budget, they are counted one by one (a workbook
-    # of sixty forms is far from 200,000 cells, but not by the bound).
-    loose: list[tuple[str, int]] = []
+    # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
+    # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
+    # bounds are then replaced by exact counts if they pass the limit (sixty forms are far from 200,000
+    # cells, but not by the bound), and the largest sheets are left out until the rest fits: a 明细 of
+    # 199,000 cells must not push out the form beside it, whichever comes first.
+    counts: dict[str, int] = {}
+    loose: set[str] = set()
     uncached: dict[str, dict[str, str]] = {}
     too_large: dict[str, _Reject] = {}  # sheets beyond the limits, while others may hold the form
     for name in sheets:
@@ -722,29 +724,24 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
                 checked.add(name)
             if name.endswith(".bin"):
                 continue  # .xlsb: binary records, bounded after loading (``_load_sheet``)
-            bound = len(xml) // 4
-            if bound > MAX_CELLS - cells and loose:
-                cells -= sum(b - _count_cell_tags(_inflate(data, members[n]), b) for n, b in loose)
-                loose = []
-            count = _check_extent(stored, xml, MAX_CELLS - cells)
-            cells += count
-            if count == bound:
-                loose.append((name, bound))
+            counts[name] = _check_extent(stored, xml, MAX_CELLS)
+            if counts[name] == len(xml) // 4:
+                loose.add(name)
         except _Reject as reject:
-            # name the sheet as users see it, not by its place in the zip
-            shown = _sheet_names(_workbook_xml(data, members), rels).get(name)
-            if shown is None:
-                raise
-            code, message = reject.problem
-            named = _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
-                                         .replace(f"文件中的 {stored} ", f"工作表“{shown}”"))
-            if code != "F007":
-                raise named from None
-            too_large[name] = named  # never loaded; its cells do not count
+            too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
         found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml) | _hidden_lines(xml)
         if found:
             uncached[name] = found
+    if sum(counts.values()) > MAX_CELLS:
+        for name in loose:
+            counts[name] = _count_cell_tags(_inflate(data, members[name]), MAX_CELLS)
+        while sum(counts.values()) > MAX_CELLS:
+            largest = max(counts, key=counts.get)
+            del counts[largest]
+            uncached.pop(largest, None)
+            too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, data,
+                                        members, rels)
     if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
         raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
     if not uncached and not too_large:
@@ -753,6 +750,21 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     # a sheet too large to read is marked whole: the cell "" holds the F007 message
     uncached.update({name: {"": reject.problem[1]} for name, reject in too_large.items()})
     return None, {names[member]: cells for member, cells in uncached.items() if member in names}
+
+
+def _named(reject: _Reject, name: str, stored: str, data: bytes, members: dict[str, _Member], rels: bytes) -> _Reject:
+    """The rejection of a sheet, naming it as users see it rather than by its place in the zip; raised
+    at once unless it is an F007 (a sheet too large, which the others may do without), or when the
+    sheet is not one the workbook lists."""
+    shown = _sheet_names(_workbook_xml(data, members), rels).get(name)
+    if shown is None:
+        raise reject
+    code, message = reject.problem
+    named = _Reject(code, message.replace(f"工作表 {stored} ", f"工作表“{shown}”")
+                                 .replace(f"文件中的 {stored} ", f"工作表“{shown}”"))
+    if code != "F007":
+        raise named from None
+    return named
 
 
 def _workbook_xml(data: bytes, members: dict[str, _Member]) -> bytes:
