@@ -1396,9 +1396,27 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
     if headers is not None:
         _read_indicators(grid, form, headers)
     _read_extra(grid, form)
-    # another 项目名称 with a name beside it: a second form on this sheet (side by side or below)
-    form.more_names = tuple(cell_name(r, c) for r, c in names[1:] if not _is_blank(grid.right_of(r, c).value))
+    form.more_names = _more_forms(grid, names, form)
     return form
+
+
+_GUIDANCE = re.compile("[填请按]")  # "填写预算批复的项目全称": a 填表说明 beside the form, not a name
+
+
+def _more_forms(grid: _Grid, names: list[tuple[int, int]], form: RawForm) -> tuple[str, ...]:
+    """The 项目名称 labels of further forms on the sheet (side by side or below): another name beside
+    it, not this form's own (a 续表 repeats it) nor guidance text, on a sheet that holds a second
+    三级指标 or 全年执行数 heading (an 附表 listing 项目名称 | 金额 has neither)."""
+    if len(names) < 2 or (len(grid.find(LEVEL3)) < 2 and len(grid.find(ACTUAL)) < 2):
+        return ()
+    own = _normalise_text(str(form.fields["name"].value)) if "name" in form.fields else ""
+    found = []
+    for r, c in names[1:]:
+        value = grid.right_of(r, c).value
+        text = _normalise_text(str(value)) if not _is_blank(value) else ""
+        if text and text != own and not _GUIDANCE.search(text):
+            found.append(cell_name(r, c))
+    return tuple(found)
 
 
 def _read_title(grid: _Grid, form: RawForm) -> None:

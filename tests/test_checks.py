@@ -204,3 +204,37 @@ def test_lint_text_finds_contradictions_and_gaps():
     assert checks.lint_text("引导50余家金融机构为300余家企业提供服务") == []
     assert checks.lint_text("为个人提供服务") == []
     assert checks.lint_text("实际开展次数超出年初计划") == []
+
+
+
+def _detail_table(s) -> None:  # an 附表 of spending below the form
+    r = len(s.rows) + 1
+    s.put(r, 0, "附表：资金支出明细")
+    for c, heading in enumerate(("序号", "项目名称", "金额")):
+        s.put(r + 1, c, heading)
+    s.put(r + 2, 0, 1)
+    s.put(r + 2, 1, "宣传资料印制")
+    s.put(r + 2, 2, 1.5)
+
+
+def _guide_below(s) -> None:  # a 填表说明 in two columns under the form
+    r = len(s.rows) + 1
+    s.put(r, 0, "填表说明")
+    s.put(r + 1, 0, "项目名称")
+    s.put(r + 1, 1, "填写预算批复的项目全称，不要在名称前加编码")
+
+
+def _continued_header(s) -> None:  # a 续表 that repeats the project's name above the second page
+    r, _ = s.find("效益指标")
+    s.insert_rows(r, content=[[None, "续表"], [None, "项目名称", "金融监管工作经费"]])
+
+
+@pytest.mark.parametrize("edit", [_detail_table, _guide_below, _continued_header], ids=["附表", "填表说明", "续表"])
+def test_a_second_project_name_label_of_one_form_is_no_second_form(tmp_path, edit):
+    """项目名称 again on a sheet with one form (an 附表's column, a 填表说明, a 续表 repeating the name): no F010."""
+    from tests.corpus import Form, standard_sheet, write_book
+
+    sheet = standard_sheet(Form())
+    edit(sheet)
+    write_book(tmp_path / "表.xlsx", [sheet])
+    assert "F010" not in _codes(tmp_path)
