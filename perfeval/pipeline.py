@@ -159,6 +159,8 @@ def file_record(path: Path, inbox: Inbox, reading: Reading, repeated: Sequence[s
     its projects is counted)."""
     book = reading.book
     status = "无法读取" if not book.readable else ("已读取" if reading.results or book.unit else "无自评表")
+    if status == "无自评表" and any(i.code == "F007" for i in book.issues):
+        status = "无法读取"  # a sheet too large to read may be the one with the form
     if status == "已读取" and reading.results and len(repeated) == len(reading.results) and not book.unit:
         return FileRecord(path, inbox.relative(path), reading.sha256, "重复提交", 0, repeated[0])
     return FileRecord(path, inbox.relative(path), reading.sha256, status, len(reading.results) - len(repeated))

@@ -524,6 +524,8 @@ def test_too_many_cells_over_several_sheets(tmp_path):
     [issue] = book.issues
     assert issue.code == "F007" and issue.sheet.startswith("明细") and "200,000" in issue.message
     assert "该工作表未读取" in issue.message and book.readable and not book.forms and seconds < 5.0
+    [record] = evaluate([tmp_path], load_rules(), year=2021).files
+    assert record.status == "无法读取"  # not "无自评表": the sheet left out may be the form
 
 
 @pytest.mark.parametrize("detail_first", [True, False])
