@@ -291,7 +291,7 @@ def _read_into(book: Workbook, path: Path) -> None:
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
             continue
-        _hide(rows, marked)
+        _hide(rows, merged, marked)
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
@@ -736,12 +736,16 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     if sum(counts.values()) > MAX_CELLS:
         for name in loose:
             counts[name] = _count_cell_tags(_inflate(data, members[name]), MAX_CELLS)
+        listed = _sheet_names(_workbook_xml(data, members), rels)
         while sum(counts.values()) > MAX_CELLS:
-            largest = max(counts, key=counts.get)
+            # parts the workbook does not list first: nobody reads them
+            unlisted = [n for n in counts if n not in listed]
+            largest = max(unlisted or counts, key=counts.get)
             del counts[largest]
             uncached.pop(largest, None)
-            too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, data,
-                                        members, rels)
+            if largest in listed:
+                too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, data,
+                                            members, rels)
     if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
         raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
     if not uncached and not too_large:
@@ -920,7 +924,7 @@ def _hidden_lines(xml: bytes) -> dict[str, str]:
     return marks
 
 
-def _hide(rows: list[list[object]], marked: dict[str, str]) -> None:
+def _hide(rows: list[list[object]], merged, marked: dict[str, str]) -> None:
     """Blank, in place, a hidden column whose heading repeats a visible column's heading in the same row
     (last year's 实际完成值 kept hidden beside this year's): the form is read from the column Excel shows.
     Other hidden columns, and hidden rows, are read as they are: SUM and the unit's own 总分 count them,
@@ -938,9 +942,12 @@ def _hide(rows: list[list[object]], marked: dict[str, str]) -> None:
         for label, columns in texts.items():
             if label in KNOWN and columns & hidden and columns - hidden:
                 duplicated |= columns & hidden
-    for row in rows:
+    # a merged value anchored in such a column still shows in the visible part of its range
+    shown = {(r0, c0) for (r0, c0), (_, c1) in merged if c0 in duplicated and any(
+        c not in hidden for c in range(c0, c1 + 1))}
+    for r, row in enumerate(rows):
         for c in duplicated:
-            if c < len(row):
+            if c < len(row) and (r, c) not in shown:
                 row[c] = ""
 
 
@@ -1414,7 +1421,10 @@ def _more_forms(grid: _Grid, names: list[tuple[int, int]], form: RawForm) -> tup
     for r, c in names[1:]:
         value = grid.right_of(r, c).value
         text = _normalise_text(str(value)) if not _is_blank(value) else ""
-        if text and text != own and not _GUIDANCE.search(text):
+        # the same name again is a 续表's heading, unless a second funds block says it is a second form
+        # (the same project's form of another year beside it)
+        same = text == own and len(grid.find(ACTUAL)) < 2
+        if text and not same and not _GUIDANCE.search(text):
             found.append(cell_name(r, c))
     return tuple(found)
 

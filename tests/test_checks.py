@@ -238,3 +238,16 @@ def test_a_second_project_name_label_of_one_form_is_no_second_form(tmp_path, edi
     edit(sheet)
     write_book(tmp_path / "表.xlsx", [sheet])
     assert "F010" not in _codes(tmp_path)
+
+
+
+def test_the_same_project_of_another_year_beside_the_form_is_a_second_form(tmp_path):
+    """Two years of one project side by side on a sheet: the same name, but a funds block of its own: F010."""
+    from tests.corpus import Form, standard_sheet, write_book
+
+    first, second = standard_sheet(Form(year=2021)), standard_sheet(Form(year=2022))
+    for r, c, v in second.cells():
+        first.put(r, c + 10, v)
+    first.merges += [(r0, c0 + 10, r1, c1 + 10) for r0, c0, r1, c1 in second.merges]
+    write_book(tmp_path / "两年.xlsx", [first])
+    assert "F010" in _codes(tmp_path)

@@ -415,6 +415,28 @@ def test_hidden_rows_are_read_and_said_and_a_hidden_duplicate_column_is_not(tmp_
     assert got[:1] + got[3:] == base and [i[2] for i in got[1:3]] == ["去年指标15", "去年指标16"]
 
 
+def test_a_merged_value_anchored_in_a_hidden_twin_column_is_kept(tmp_path):
+    """This year's 实际完成值 inserted beside last year's, which is hidden: the actuals come from the visible
+    column, and 实际完成情况, merged from the hidden column across visible ones, is still read."""
+    import openpyxl
+
+    s = standard_sheet(Form())
+    header = s.find("三级指标")[0]
+    s.insert_cols(6)
+    s.put(header, 6, "实际完成值")
+    for r in range(header + 1, header + 8):
+        s.put(r, 6, s.get(r, 5))
+        s.put(r, 5, "去年的值")
+    path = write_book(tmp_path / "隐藏列.xlsx", [s])
+    wb = openpyxl.load_workbook(path)
+    wb.active.column_dimensions["F"].hidden = True
+    wb.save(path)
+    book = read_workbook(path, path.name)
+    project, _ = normalise_form(book.forms[0])
+    assert project.achievement == BASE["goals"][1]
+    assert [i.actual.text for i in project.indicators] == [i[4][0] for i in BASE["indicators"]]
+
+
 def test_macros_are_stored_not_run(corpus):
     """The .xlsm keeps its VBA project (the reader never touches it) and reads like the .xlsx."""
     import zipfile
