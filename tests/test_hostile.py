@@ -943,3 +943,22 @@ def _timed(func) -> float:
 ])
 def test_error_values_are_found_in_every_shape_of_cell(xml, found):
     assert reader._error_cells(b"<sheetData><row r=\"1\">" + xml + b"</row></sheetData>") == found
+
+
+
+def test_a_sheet_part_the_workbook_does_not_list_is_left_out_first(tmp_path):
+    """Over the cell limit, an unlisted worksheet part (nobody reads it) is left out before any listed sheet,
+    instead of rejecting the file."""
+    from tests.corpus import Sheet
+
+    detail = Sheet("明细", rows=[[1] * 12 for _ in range(4_000)])  # 48,000 cells
+    path = write_book(tmp_path / "多余部件.xlsx", [standard_sheet(Form()), detail])
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}"><v>1</v></c>' for col in "ABCDEFGHIJKLMNOPQRSTUV")
+                   + "</row>" for r in range(1, 4_901))  # 107,800 cells
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats'
+           f'.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet9.xml", xml)
+        archive.writestr("xl/worksheets/sheet8.xml", xml)
+    book, _ = read(path)
+    assert book.readable and [f.sheet for f in book.forms] == ["项目支出绩效自评表"] and book.issues == []
