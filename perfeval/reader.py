@@ -440,9 +440,9 @@ _ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".
 def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
     """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
     sheet name, the cells whose value calamine does not give: a formula with no cached value ("")
-    and an error value ("#REF!"; calamine reads it as an empty cell), and, under the cell "", the F007
+    and an error value ("#REF!"; calamine reads it as an empty cell); under the cell "", the F007
     message of a sheet too large to load while other sheets may hold the form (a 明细 sheet of
-    thousands of rows beside it).
+    thousands of rows beside it); under HIDDEN_ROWS and HIDDEN_COLS, the sheet's hidden lines.
 
     A zip whose members would inflate beyond the limits is rejected from its central directory
     without decompressing anything; members that calamine parses are then inflated (never past
