@@ -84,6 +84,20 @@ class RawForm:
     more_names: tuple[str, ...] = ()  # 项目名称 labels of further forms on the same sheet, not read
 
 
+@dataclass(frozen=True)
+class SheetMarks:
+    """What the precheck saw in one sheet's XML that calamine does not give."""
+
+    uncached: frozenset[str] = frozenset()  # A1 cells holding a formula with no cached value
+    errors: dict[str, str] = field(default_factory=dict)  # A1 cell -> the error value it shows ("#REF!")
+    hidden_rows: frozenset[int] = frozenset()  # 1-based
+    hidden_cols: frozenset[int] = frozenset()  # 1-based
+    too_large: str = ""  # the F007 message of a sheet left unloaded while others may hold the form
+
+
+NO_MARKS = SheetMarks()
+
+
 @dataclass
 class UnitSheet:
     """A 单位情况 sheet: item -> content (FORM.md §4)."""
@@ -252,7 +266,7 @@ def _read_into(book: Workbook, path: Path) -> None:
     data, problem = _load_bytes(path)
     if data:
         book.sha256 = hashlib.sha256(data).hexdigest()
-    marks: dict[str, dict[str, str]] = {}
+    marks: dict[str, SheetMarks] = {}
     if problem is None:
         problem, marks = precheck(data, path.suffix.lower())
     if problem is not None:
@@ -274,9 +288,10 @@ def _read_into(book: Workbook, path: Path) -> None:
     for sheet_name, visible in [s for s in sheets if s not in notes] + notes:
         if (sheet_name, visible) in notes and (book.forms or hidden_forms):
             break
-        marked = marks.get(sheet_name, {})
-        if "" in marked:  # too large to load (precheck): said, and the other sheets read
-            book.issues.append(checks.issue("F007", marked[""] + "（该工作表未读取）", file=book.file, sheet=sheet_name))
+        marked = marks.get(sheet_name, NO_MARKS)
+        if marked.too_large:  # said, and the other sheets read
+            book.issues.append(checks.issue("F007", marked.too_large + "（该工作表未读取）", file=book.file,
+                                            sheet=sheet_name))
             continue
         grid = _load_sheet(book, workbook, sheet_name)
         if grid is None:
@@ -284,19 +299,19 @@ def _read_into(book: Workbook, path: Path) -> None:
                 return
             continue
         rows, merged = grid
-        _show_errors(rows, marked)
+        _show_errors(rows, marked.errors)
         if normalise_label(sheet_name) == UNIT_SHEET:
             book.unit = read_unit_sheet(rows, book.file, sheet_name)
             for cell, length in cap_long_texts(book.unit.items):
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
             continue
-        _hide(rows, merged, marked)
+        _hide(rows, merged, marked.hidden_cols)
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
-        form.uncached = frozenset(cell for cell, value in marked.items() if not value and cell)
-        hidden_read = hidden_rows_read(form, marked)
+        form.uncached = marked.uncached
+        hidden_read = hidden_rows_read(form, marked.hidden_rows)
         if hidden_read:
             shown = "、".join(map(str, hidden_read[:10])) + (f" 等 {len(hidden_read)} 行" if len(hidden_read) > 10 else "")
             book.issues.append(checks.issue(
@@ -317,14 +332,13 @@ def _read_into(book: Workbook, path: Path) -> None:
                     "请使用 perfeval template 生成的模板或标准自评表填报", file=book.file))
 
 
-def _show_errors(rows: list[list[object]], marked: dict[str, str]) -> None:
+def _show_errors(rows: list[list[object]], errors: dict[str, str]) -> None:
     """Put each error value ("#REF!") in its cell, in place, as Excel shows it: calamine reads the
     cell as empty, which would report a broken formula as a value never filled in."""
-    for cell, value in marked.items():
-        if value and cell[:1].isalpha() and cell not in (HIDDEN_ROWS, HIDDEN_COLS):
-            r, c = cell_index(cell)
-            if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
-                rows[r][c] = value
+    for cell, value in errors.items():
+        r, c = cell_index(cell)
+        if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = value
 
 
 def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
@@ -437,12 +451,12 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 
 
-def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
+def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, SheetMarks]]:
     """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
-    sheet name, the cells whose value calamine does not give: a formula with no cached value ("")
-    and an error value ("#REF!"; calamine reads it as an empty cell); under the cell "", the F007
-    message of a sheet too large to load while other sheets may hold the form (a 明细 sheet of
-    thousands of rows beside it); under HIDDEN_ROWS and HIDDEN_COLS, the sheet's hidden lines.
+    sheet name, what its XML says that calamine does not give (``SheetMarks``): formulas with no
+    cached value, error values (calamine reads them as empty cells), hidden rows and columns, and the
+    F007 of a sheet too large to load while other sheets may hold the form (a 明细 of thousands of
+    rows beside it).
 
     A zip whose members would inflate beyond the limits is rejected from its central directory
     without decompressing anything; members that calamine parses are then inflated (never past
@@ -499,7 +513,7 @@ class _Member(NamedTuple):
     offset: int
 
 
-def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, dict[str, str]]]:
+def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, SheetMarks]]:
     try:
         members = _zip_directory(data)
         _check_sizes(members)
@@ -677,7 +691,7 @@ _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
 
 def _check_ooxml(data: bytes, members: dict[str, _Member],
-                 checked: set[str]) -> tuple[Problem | None, dict[str, dict[str, str]]]:
+                 checked: set[str]) -> tuple[Problem | None, dict[str, SheetMarks]]:
     """The parts calamine parses: no DOCTYPE, a bounded extent. The parts whose whole prologue was
     checked are added to ``checked``."""
     rels_name = "xl/_rels/workbook.xml.rels"
@@ -712,7 +726,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     # 199,000 cells must not push out the form beside it, whichever comes first.
     counts: dict[str, int] = {}
     loose: set[str] = set()
-    uncached: dict[str, dict[str, str]] = {}
+    marks: dict[str, SheetMarks] = {}
     too_large: dict[str, _Reject] = {}  # sheets beyond the limits, while others may hold the form
     for name in sheets:
         xml = _inflate(data, members[name])
@@ -730,9 +744,9 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         except _Reject as reject:
             too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
-        found = dict.fromkeys(_uncached_cells(xml), "") | _error_cells(xml) | _hidden_lines(xml)
-        if found:
-            uncached[name] = found
+        found = SheetMarks(frozenset(_uncached_cells(xml)), _error_cells(xml), *_hidden_lines(xml))
+        if found != NO_MARKS:
+            marks[name] = found
     if sum(counts.values()) > MAX_CELLS:
         for name in loose:
             counts[name] = _count_cell_tags(_inflate(data, members[name]), MAX_CELLS)
@@ -742,18 +756,17 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             unlisted = [n for n in counts if n not in listed]
             largest = max(unlisted or counts, key=counts.get)
             del counts[largest]
-            uncached.pop(largest, None)
+            marks.pop(largest, None)
             if largest in listed:
                 too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, data,
                                             members, rels)
     if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
         raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
-    if not uncached and not too_large:
+    if not marks and not too_large:
         return None, {}
     names = _sheet_names(_workbook_xml(data, members), rels)
-    # a sheet too large to read is marked whole: the cell "" holds the F007 message
-    uncached.update({name: {"": reject.problem[1]} for name, reject in too_large.items()})
-    return None, {names[member]: cells for member, cells in uncached.items() if member in names}
+    marks.update({name: SheetMarks(too_large=reject.problem[1]) for name, reject in too_large.items()})
+    return None, {names[member]: found for member, found in marks.items() if member in names}
 
 
 def _named(reject: _Reject, name: str, stored: str, data: bytes, members: dict[str, _Member], rels: bytes) -> _Reject:
@@ -901,14 +914,13 @@ _HIDDEN_ROW = re.compile(rb"""<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*["'](?:1|t
 _HIDDEN_COL = re.compile(rb"""<(?:[\w.-]+:)?col\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,7})""")
 _COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["']\s*([0-9]{1,5})""")
-HIDDEN_ROWS, HIDDEN_COLS = "rows:hidden", "cols:hidden"  # keys of precheck's marks, 1-based numbers
 
 
-def _hidden_lines(xml: bytes) -> dict[str, str]:
-    """The sheet's hidden rows and columns, as "15,16" under HIDDEN_ROWS / HIDDEN_COLS (1-based): a unit
-    hides last year's indicators or an old column; Excel shows and prints the form without them."""
+def _hidden_lines(xml: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    """The sheet's hidden rows and columns (1-based): a unit hides last year's indicators or an old
+    column; Excel shows and prints the form without them."""
     if b"hidden" not in xml:  # the usual sheet: one scan in C
-        return {}
+        return frozenset(), frozenset()
     rows = [int(m.group(1)) for tag in _HIDDEN_ROW.findall(xml) if (m := _ROW_NUMBER.search(tag))]
     cols: list[int] = []
     for tag in _HIDDEN_COL.findall(xml):
@@ -916,21 +928,16 @@ def _hidden_lines(xml: bytes) -> dict[str, str]:
         if b"min" in bounds:
             low = int(bounds[b"min"])
             cols += range(low, min(int(bounds.get(b"max", low)), low + MAX_COLS) + 1)
-    marks = {}
-    if rows:
-        marks[HIDDEN_ROWS] = ",".join(map(str, rows[:MAX_ROWS]))
-    if cols:
-        marks[HIDDEN_COLS] = ",".join(map(str, sorted(set(cols))[:MAX_COLS]))
-    return marks
+    return frozenset(rows[:MAX_ROWS]), frozenset(cols)
 
 
-def _hide(rows: list[list[object]], merged, marked: dict[str, str]) -> None:
+def _hide(rows: list[list[object]], merged, hidden_cols: frozenset[int]) -> None:
     """Blank, in place, a hidden column whose heading repeats a visible column's heading in the same row
     (last year's 实际完成值 kept hidden beside this year's): the form is read from the column Excel shows.
     Other hidden columns, and hidden rows, are read as they are: SUM and the unit's own 总分 count them,
     a filter or a collapsed group hides rows without removing them (hidden rows read into the form are
     noted: ``hidden_rows_read``)."""
-    hidden = {int(n) - 1 for n in marked.get(HIDDEN_COLS, "").split(",") if n}
+    hidden = {c - 1 for c in hidden_cols}
     if not hidden:
         return
     duplicated = set()
@@ -951,14 +958,13 @@ def _hide(rows: list[list[object]], merged, marked: dict[str, str]) -> None:
                 row[c] = ""
 
 
-def hidden_rows_read(form: RawForm, marked: dict[str, str]) -> list[int]:
+def hidden_rows_read(form: RawForm, hidden_rows: frozenset[int]) -> list[int]:
     """The hidden rows (1-based) that hold indicators read into the form."""
-    hidden = {int(n) for n in marked.get(HIDDEN_ROWS, "").split(",") if n}
-    if not hidden:
+    if not hidden_rows:
         return []
-    read = {int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for row in form.indicators for key in _ROW_KEYS
-            if key in row and not _is_blank(row[key].value) and (cell := row[key].cell) and cell[-1:].isdigit()}
-    return sorted(read & hidden)
+    read = {cell_index(row[key].cell)[0] + 1 for row in form.indicators for key in _ROW_KEYS
+            if key in row and row[key].cell and not _is_blank(row[key].value)}
+    return sorted(read & hidden_rows)
 
 
 def _error_cells(xml: bytes) -> dict[str, str]:
