@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from perfeval.model import ERROR, INFO, WARNING, Issue, Project, ProjectResult
 from perfeval.rules import Rules
 from perfeval.score import budget_base, indicator_kind
-from perfeval.values import FORMULA_ERRORS
+from perfeval.values import FORMULA_ERRORS, formula_error
 
 
 @dataclass(frozen=True)
@@ -319,8 +319,7 @@ def check_parsable(r: ProjectResult, rules: Rules) -> Iterator[Issue]:
         i = s.indicator
         for v, label in ((i.target, "年度指标值"), (i.actual, "实际完成值")):
             if v.kind == "unparsed" and v.text in FORMULA_ERRORS:
-                yield _at(r, "T004", v.cell, f"指标“{i.name}”的{label}显示公式的错误值“{v.text}”（公式出错），"
-                                             "请修正公式或直接填写数值")
+                yield _at(r, "T004", v.cell, f"指标“{i.name}”的{label}{formula_error(v.text)}，请修正公式或直接填写数值")
             elif v.kind == "unparsed":
                 yield _at(r, "T004", v.cell, f"指标“{i.name}”的{label}“{v.text}”无法识别，请按“≥50次”“95%”等格式填写")
         if s.score is None and i.weight.value is not None and i.actual.kind != "empty" and s.method == "" \

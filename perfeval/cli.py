@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
-from perfeval.discover import IGNORED_ARCHIVE, ignored_status
+from perfeval.discover import is_archive
 from perfeval.model import ERROR, INFO, WARNING, Batch
 from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
 from perfeval.pipeline import Progress
@@ -285,12 +285,10 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
         click.echo(f"读取文件 {read} 个，无法读取或无自评表 {len(batch.files) - read} 个；"
                    f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
         if batch.ignored:
-            shown = "、".join(batch.ignored[:5]) + (f" 等 {len(batch.ignored)} 个" if len(batch.ignored) > 5 else "")
-            click.echo(f"已忽略非电子表格文件：{shown}")
-            archives = [name for name in batch.ignored if ignored_status(name) == IGNORED_ARCHIVE]
+            click.echo(f"已忽略非电子表格文件：{_some(batch.ignored)}")
+            archives = [name for name in batch.ignored if is_archive(name)]
             if archives:
-                shown = "、".join(archives[:5]) + (f" 等 {len(archives)} 个" if len(archives) > 5 else "")
-                click.echo(f"其中压缩包未解压：{shown}；如含自评表，请解压后放入收件文件夹再运行")
+                click.echo(f"其中压缩包未解压：{_some(archives)}；如含自评表，请解压后放入收件文件夹再运行")
         click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
                    f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
         click.echo(f"输出：{outputs.summary}、{'、'.join(str(p) for p in outputs.reports)}、{outputs.result}"
@@ -412,6 +410,11 @@ PROGRESS_FROM = 5  # files
 
 def _progress(silent: bool) -> _Bar:
     return _Bar(not silent and sys.stdout.isatty())
+
+
+def _some(names) -> str:
+    """'a、b、c、d、e 等 7 个': the first five names of a list."""
+    return "、".join(names[:5]) + (f" 等 {len(names)} 个" if len(names) > 5 else "")
 
 
 def _tolerant_output() -> None:

@@ -75,9 +75,13 @@ def _is_utf8(text: str) -> bool:
         return False
 
 
+def is_archive(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in ARCHIVE_SUFFIXES
+
+
 def ignored_status(name: str) -> str:
     """How an ignored file is listed: an archive with what to do about it."""
-    return IGNORED_ARCHIVE if os.path.splitext(name)[1].lower() in ARCHIVE_SUFFIXES else IGNORED
+    return IGNORED_ARCHIVE if is_archive(name) else IGNORED
 
 
 def find_workbooks(paths: list[Path] | Path, exclude: Path | None = None) -> Inbox:

@@ -19,7 +19,8 @@ from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
 from perfeval.reader import EMPTY, TOO_LONG, RawCell, RawForm, UnitSheet, cap_long_texts, normalise_label
 from perfeval.values import (
-    FORMULA_ERRORS, clean_text, format_number, is_empty, parse_amount, parse_value, written_money_unit,
+    FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
+    written_money_unit,
 )
 
 _CODE_PREFIX = re.compile(r"^\s*([0-9A-Za-z][0-9A-Za-z\-]{3,}[0-9A-Za-z])\s*[-—－_:：\s]\s*(\S.*)$")
@@ -120,7 +121,7 @@ def _text(ctx: _Context, raw: RawCell | None, value: bool = False) -> str:
         return ""
     text = _clean(raw.value)
     if text in FORMULA_ERRORS and not value:
-        ctx.add("F003", raw.cell, f"单元格显示公式的错误值“{text}”（公式出错），按未填写处理；请修正公式或直接填写内容")
+        ctx.add("F003", raw.cell, f"单元格{formula_error(text)}，按未填写处理；请修正公式或直接填写内容")
         return ""
     if len(text) < 120 and _may_be_instruction(text) and _INSTRUCTION.search(text):
         ctx.add("F005", raw.cell, f"单元格仍是模板的填写说明“{text[:30]}”，请替换为实际内容")
@@ -152,7 +153,7 @@ def _amount(ctx: _Context, raw: RawCell | None, money: bool = True, percent: boo
         except ValueError:
             what = "（金额以万元为单位）" if money else ""
             if text in FORMULA_ERRORS:
-                ctx.add("B011", raw.cell, f"单元格显示公式的错误值“{text}”（公式出错），请修正公式或直接填写数值{what}")
+                ctx.add("B011", raw.cell, f"单元格{formula_error(text)}，请修正公式或直接填写数值{what}")
             else:
                 ctx.add("B011", raw.cell, f"“{text}”不是数字，请填写数值{what}")
             return Amount(None, raw.cell, text)
@@ -186,12 +187,13 @@ def _funds(ctx: _Context) -> Funds:
         more = f"等 {len(ctx.yuan)} 个单元格" if len(ctx.yuan) > 1 else ""
         ctx.add("B008", first.cell, f"金额“{first.text}”{more}写明单位为元，已按 1 万元 = 10000 元换算为万元（如 "
                                     f"{first.value:.2f} 万元）；请核对，并按万元填写数值")
-    if form.amount_unit == "元" and form.funds and written_money_unit(total.budget.text) == "万元":
+    written = written_money_unit(total.budget.text)  # the example's own unit, if it says one
+    if form.amount_unit == "元" and form.funds and written == "万元":
         ctx.add("B008", form.amount_unit_cell,
                 f"表上金额单位为“元”，但金额单元格写明了万元（如全年预算数“{total.budget.text}”），已按单元格所写的万元读取，"
                 "请核对并统一金额单位")
     elif form.amount_unit == "元" and form.funds:
-        written = total.budget.text if written_money_unit(total.budget.text) == "元" else f"{total.budget.text} 元"
+        written = total.budget.text if written == "元" else f"{total.budget.text} 元"
         ctx.add("B008", form.amount_unit_cell,
                 f"表上金额单位为“元”，已按 1 万元 = 10000 元换算为万元（如全年预算数 {written} = "
                 f"{(total.budget.value or 0):.2f} 万元），请核对")

@@ -86,6 +86,11 @@ NOTE_COMPARATOR_CONFLICT = "比较符号与文字表述矛盾，按符号“{}�
 NOTE_BAD_DATE = "日期无效，请核对"
 NOTE_BAD_NUMBER = "数值无效，请核对"
 NOTE_FORMULA_ERROR = "单元格显示公式的错误值，请修正公式或直接填写数值"
+
+
+def formula_error(text: str) -> str:
+    """The words every message about a formula's error value in a cell shares."""
+    return f"显示公式的错误值“{text}”（公式出错）"
 # What Excel and WPS show in a cell whose formula failed (the reader puts it back where calamine
 # reads an empty cell)
 FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
