@@ -1420,7 +1420,10 @@ def _more_forms(grid: _Grid, names: list[tuple[int, int]], form: RawForm) -> tup
     """The 项目名称 labels of further forms on the sheet (side by side or below): another name beside
     it, not this form's own (a 续表 repeats it) nor guidance text, on a sheet that holds a second
     三级指标 or 全年执行数 heading (an 附表 listing 项目名称 | 金额 has neither)."""
-    if len(names) < 2 or (len(grid.find(LEVEL3)) < 2 and len(grid.find(ACTUAL)) < 2):
+    if len(names) < 2:
+        return ()
+    second_funds = len(grid.find(ACTUAL)) > 1
+    if not second_funds and len(grid.find(LEVEL3)) < 2:
         return ()
     own = _normalise_text(str(form.fields["name"].value)) if "name" in form.fields else ""
     found = []
@@ -1429,8 +1432,7 @@ def _more_forms(grid: _Grid, names: list[tuple[int, int]], form: RawForm) -> tup
         text = _normalise_text(str(value)) if not _is_blank(value) else ""
         # the same name again is a 续表's heading, unless a second funds block says it is a second form
         # (the same project's form of another year beside it)
-        same = text == own and len(grid.find(ACTUAL)) < 2
-        if text and not same and not _GUIDANCE.search(text):
+        if text and (text != own or second_funds) and not _GUIDANCE.search(text):
             found.append(cell_name(r, c))
     return tuple(found)
 

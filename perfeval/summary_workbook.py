@@ -156,6 +156,12 @@ def measure_text(text: str) -> int:
     return len(text) if text.isascii() else len(text) + len(WIDE.findall(text))
 
 
+def _width(text: str, limit: int) -> int:
+    """``measure_text``, except for a text that would wrap past the tallest row in a column of ``limit``:
+    at least one column per character makes it as wide as anything can be there."""
+    return measure_text(text) if len(text) <= limit * MAX_ROW_LINES else len(text)
+
+
 def _row_height(lines: int) -> str:
     """The ``ht`` XlsxWriter writes for ``set_row(row, LINE_HEIGHT * lines)`` (whole pixels, in points)."""
     pixels = int(LINE_HEIGHT * lines * 4.0 / 3.0 + 0.5)
@@ -217,7 +223,7 @@ class Grid:
         double, limit = 2 * len(text), self.limits.get(col, MAX_WIDTH)
         if double <= self.widths.get(col, 0) and double <= limit:
             return 0
-        width = measure_text(text) if len(text) <= limit * MAX_ROW_LINES else len(text)  # as wide as can be
+        width = _width(text, limit)
         if width > self.widths.get(col, 0):
             self.widths[col] = width
         return width
@@ -338,7 +344,7 @@ class SheetRows:
                 double = 2 * len(value)
                 limit = limits.get(col, MAX_WIDTH)
                 if double > limit or double > widths.get(col, 0):  # else it can neither widen nor wrap
-                    width = measure_text(value) if len(value) <= limit * MAX_ROW_LINES else len(value)
+                    width = _width(value, limit)
                     if width > widths.get(col, 0):
                         widths[col] = width
                     if width > limit:  # the column is then exactly as wide as its limit
