@@ -32,7 +32,7 @@ import struct
 import sys
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache, partial, wraps
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -41,6 +41,7 @@ import python_calamine
 
 from perfeval import checks
 from perfeval.model import Issue
+from perfeval.values import format_number
 
 MAX_FILE = 100 * 1024 * 1024  # bytes on disk
 OS_REASONS = {errno.ENOENT: "文件不存在，可能已被移走或删除", errno.EACCES: "没有读取权限",
@@ -92,6 +93,7 @@ class SheetMarks:
     errors: dict[str, str] = field(default_factory=dict)  # A1 cell -> the error value it shows ("#REF!")
     hidden_rows: frozenset[int] = frozenset()  # 1-based
     hidden_cols: frozenset[int] = frozenset()  # 1-based
+    percent: frozenset[str] = frozenset()  # A1 cells holding a number shown as a percentage (0.98 as 98%)
     too_large: str = ""  # the F007 message of a sheet left unloaded while others may hold the form
 
 
@@ -311,6 +313,7 @@ def _read_into(book: Workbook, path: Path) -> None:
         if form is None:
             continue
         form.uncached = marked.uncached
+        _show_percents(form, marked.percent)
         hidden_read = hidden_rows_read(form, marked.hidden_rows)
         if hidden_read:
             shown = "、".join(map(str, hidden_read[:10])) + (f" 等 {len(hidden_read)} 行" if len(hidden_read) > 10 else "")
@@ -339,6 +342,19 @@ def _show_errors(rows: list[list[object]], errors: dict[str, str]) -> None:
         r, c = cell_index(cell)
         if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
             rows[r][c] = value
+
+
+def _show_percents(form: RawForm, cells: frozenset[str]) -> None:
+    """An indicator value Excel shows as a percentage, read as Excel shows it: typing "0.8%" into a
+    cell stores 0.008 with a percent format, which calamine gives as the bare 0.008; against "≤0.5%"
+    that would pass. Only 年度指标值 and 实际完成值: amounts and 执行率 are read as numbers anyway."""
+    if not cells:
+        return
+    for row in form.indicators:
+        for key in ("target", "actual"):
+            raw = row.get(key)
+            if raw is not None and raw.cell in cells and raw.value.__class__ in (float, int) and raw.value == raw.value:
+                row[key] = RawCell(format_number(raw.value * 100) + "%", raw.cell)
 
 
 def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
@@ -699,6 +715,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
     _check_prologue(members[rels_name].name if rels else rels_name, rels)
     sheets: list[str] = []
     others = [n for n in _FIXED_PARTS[:1] + _FIXED_PARTS[2:] if n in members]
+    styles = "xl/styles.xml"
     for tag in _RELATIONSHIP.findall(rels):
         target = _TARGET.search(tag)
         member = _resolve(target.group(1)) if target else ""
@@ -707,6 +724,8 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         if member not in members or member in sheets or member in others or member.startswith("xl/theme/"):
             continue
         (others if b"sharedStrings" in tag or b"/styles" in tag else sheets).append(member)
+        if b"/styles" in tag:
+            styles = member
     # calamine finds sheets through the relationships; look at anything stored as a sheet too
     sheets += [n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in sheets]
     checked.add(rels_name)  # read whole; the others are added once their root element is found
@@ -719,6 +738,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         if prologue is not None:
             checked.add(name)
         _check_string_count(name, head, members[name], data)
+    percent_styles = _percent_styles(_inflate(data, members[styles])) if styles in members else None
     # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
     # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
     # bounds are then replaced by exact counts if they pass the limit (sixty forms are far from 200,000
@@ -738,13 +758,14 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
                 checked.add(name)
             if name.endswith(".bin"):
                 continue  # .xlsb: binary records, bounded after loading (``_load_sheet``)
-            counts[name] = _check_extent(stored, xml, MAX_CELLS)
+            counts[name], plain = _check_extent(stored, xml, MAX_CELLS)
             if counts[name] == len(xml) // 4:
                 loose.add(name)
         except _Reject as reject:
             too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
-        found = SheetMarks(frozenset(_uncached_cells(xml)), _error_cells(xml), *_hidden_lines(xml))
+        found = SheetMarks(frozenset(_uncached_cells(xml)), _error_cells(xml), *_hidden_lines(xml),
+                           percent=_percent_cells(xml, percent_styles, plain))
         if found != NO_MARKS:
             marks[name] = found
     if sum(counts.values()) > MAX_CELLS:
@@ -829,9 +850,10 @@ _TAG = re.compile(rb'<(?:[\w.-]+:)?(row|c)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|\'[^\
 _REF = re.compile(rb'(?:^|\s)r\s*=\s*["\']\s*([A-Za-z]*)\s*([0-9]*)')
 
 
-def _check_extent(name: str, xml: bytes, budget: int) -> int:
-    """The member's number of cells (an upper bound); rejects a sheet whose cells reach beyond
-    MAX_ROWS × MAX_COLS, or more cells than ``budget``.
+def _check_extent(name: str, xml: bytes, budget: int) -> tuple[int, bool]:
+    """The member's number of cells (an upper bound), and whether every cell tag is written plainly
+    (<c r="B12" s="3" t="s">); rejects a sheet whose cells reach beyond MAX_ROWS × MAX_COLS, or more
+    cells than ``budget``.
 
     When every cell is written plainly inside A1:GR9999, calamine's grid stays below 2 million
     cells (64 MB) whatever the cells are, and the post-load check applies the exact limits. Otherwise every row and cell
@@ -843,7 +865,7 @@ def _check_extent(name: str, xml: bytes, budget: int) -> int:
     else:
         tags = _count_cell_tags(xml, budget)
     if _ODD_CELL.search(xml) is None and _PREFIXED_CELL.search(xml) is None:
-        return tags
+        return tags, True
     tags = _count_cell_tags(xml, budget)
     max_row = max_col = row = col = matched = 0
     find_refs = _REF.findall
@@ -875,7 +897,7 @@ def _check_extent(name: str, xml: bytes, budget: int) -> int:
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise _Reject("F007", f"工作表 {name} 的范围过大（最远的单元格在第 {max_row:,} 行、第 {max_col:,} 列），"
                               f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
-    return tags
+    return tags, False
 
 
 def _count_cell_tags(xml: bytes, budget: int) -> int:
@@ -983,6 +1005,81 @@ def _error_cells(xml: bytes) -> dict[str, str]:
         if ref is not None and value is not None:
             found[ref.group(1).upper().decode() + str(int(ref.group(2)))] = value.group(1).decode()
     return found
+
+
+def _cached_when_small(func):
+    """``func`` of some XML parts, its results kept for the last 16 distinct parts when they are small:
+    workbooks filled from one template share their styles and list the same sheets, while a hostile
+    file's parts are not to be kept."""
+    cached = lru_cache(maxsize=16)(func)
+
+    @wraps(func)
+    def call(*parts: bytes):
+        return cached(*parts) if sum(map(len, parts)) <= 256 * 1024 else func(*parts)
+    return call
+
+
+# the parts of styles.xml that say how a cell shows its number (attribute values never hold ">" here)
+_XF = re.compile(rb"<(?:[\w.-]+:)?xf[\s/>][^>]*")
+_NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt[\s/>][^>]*")
+_NUM_FMT_ID = re.compile(rb"""(?:^|\s)numFmtId\s*=\s*["']\s*([0-9]+)""")
+_FORMAT_CODE = re.compile(rb"""(?:^|\s)formatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# what a format code shows literally: "text", \x, [Red] / [$-804] / [>=1]
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+_PERCENT_IDS = {9, 10}  # Excel's built-in 0% and 0.00%
+
+
+@_cached_when_small
+def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[int]] | None:
+    """Patterns finding the s="…" attribute of a cell whose style shows its number as a percentage (by
+    the style's number format, built in or the workbook's own), as written plainly and in any shape, and
+    those styles; None when no style does."""
+    ids = set(_PERCENT_IDS)
+    for attrs in _NUM_FMT.findall(styles):
+        number, code = _NUM_FMT_ID.search(attrs), _FORMAT_CODE.search(attrs)
+        if number is not None and code is not None:
+            text = html.unescape((code.group(1) or code.group(2) or b"").decode("utf-8", "replace"))
+            if "%" in _FORMAT_LITERAL.sub("", text):
+                ids.add(int(number.group(1)))
+    start = styles.find(b"cellXfs")  # <cellXfs count="13"><xf …/>…</cellXfs>
+    end = styles.find(b"cellXfs", start + 7) if start >= 0 else -1
+    tags = _XF.findall(styles, start, end) if end > 0 else []
+    indices = frozenset(i for i, attrs in enumerate(tags)
+                        if (number := _NUM_FMT_ID.search(attrs)) is not None and int(number.group(1)) in ids)
+    if not indices:
+        return None
+    # the styles themselves, unless a bloated stylesheet has too many of them for one pattern
+    alternatives = b"|".join(str(i).encode() for i in sorted(indices)) if len(indices) <= 64 else rb"[0-9]+"
+    # led by a literal (a fast scan); the whitespace before the general one's "s" is checked by ``_percent_cells``
+    return (re.compile(rb' s="(?:' + alternatives + rb')"'),
+            re.compile(rb"""s\s*=\s*["']\s*(?:""" + alternatives + rb""")\s*["']"""), indices)
+
+
+def _percent_cells(xml: bytes, styles: tuple[re.Pattern, re.Pattern, frozenset[int]] | None,
+                   plain: bool) -> frozenset[str]:
+    """The number cells shown as percentages: <c r="F12" s="8"><v>0.98</v></c> with style 8 a 0%
+    format, by their A1 reference. ``plain``: every cell tag is written plainly (``_check_extent``)."""
+    if styles is None:
+        return frozenset()
+    found = []
+    for m in styles[0 if plain else 1].finditer(xml):
+        if not plain and xml[m.start() - 1] not in b" \t\r\n":
+            continue  # cols="8"
+        start = xml.rfind(b"<", 0, m.start())
+        tag = _CELL_START.match(xml, start)
+        if tag is None or tag.end() <= m.start():
+            continue  # a row's or a column's style, or no start tag of a cell with content
+        attrs = tag.group(2)
+        kind = _CELL_TYPE.search(attrs)
+        ref = _CELL_REF_ATTR.search(attrs)
+        style = _CELL_STYLE.search(attrs)
+        if ref is not None and (kind is None or kind.group(1) == b"n") and style and int(style.group(1)) in styles[2]:
+            found.append(ref.group(1).upper().decode() + str(int(ref.group(2))))
+    return frozenset(found)
+
+
+_CELL_TYPE = re.compile(rb"""\st\s*=\s*["']\s*([a-zA-Z]+)""")
+_CELL_STYLE = re.compile(rb"""\ss\s*=\s*["']\s*([0-9]{1,9})\s*["']""")
 
 
 def _uncached_cells(xml: bytes) -> set[str]:
@@ -1245,8 +1342,10 @@ _REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+
 _REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
 
 
+@_cached_when_small
 def _sheet_names(book: bytes, rels: bytes) -> dict[str, str]:
-    """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships."""
+    """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships (shared
+    between calls: not to be changed)."""
     targets = {rid: target for rid, target in _REL_ENTRY.findall(rels)}
     targets.update({rid: target for target, rid in _REL_ENTRY_REV.findall(rels)})
     names = {}

@@ -945,6 +945,40 @@ def test_error_values_are_found_in_every_shape_of_cell(xml, found):
     assert reader._error_cells(b"<sheetData><row r=\"1\">" + xml + b"</row></sheetData>") == found
 
 
+_XFS = b'<cellStyleXfs count="2"><xf numFmtId="9"/><xf numFmtId="0"/></cellStyleXfs><cellXfs count="3">'
+
+
+@pytest.mark.parametrize("styles, percent", [
+    (_XFS + b'<xf numFmtId="0"/><xf numFmtId="9" applyNumberFormat="1"/><xf numFmtId="2"/></cellXfs>', {1}),
+    (b'<numFmts><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="[Red]0%"/></numFmts>'
+     + _XFS + b'<xf numFmtId="165"/><xf numFmtId="10"/><xf numFmtId="164"><alignment/></xf></cellXfs>', {0, 1, 2}),
+    # a "%" the format only prints after the number: the number is the percentage already
+    (b'<numFmts><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/><numFmt numFmtId="165" formatCode="0\\%"/>'
+     b'</numFmts>' + _XFS + b'<xf numFmtId="164"/><xf numFmtId="165"/></cellXfs>', None),
+    (b"<x:numFmts><x:numFmt formatCode='0.00%' numFmtId='170'/></x:numFmts><x:cellXfs>"
+     b"<x:xf numFmtId='0'/><x:xf numFmtId='170'/></x:cellXfs>", {1}),  # a prefix, other quotes and order
+    (b"<cellXfs/>", None),
+])
+def test_percent_styles_are_found_by_their_number_format(styles, percent):
+    found = reader._percent_styles(b"<styleSheet>" + styles + b"</styleSheet>")
+    assert (found and set(found[2])) == percent
+
+
+@pytest.mark.parametrize("xml, found", [
+    (b'<c r="B1" s="1"><v>0.98</v></c><c r="C1" s="2"><v>0.98</v></c><c r="D1" s="1" t="n"><v>1</v></c>',
+     {"B1", "D1"}),
+    (b'<c s="1" r="B1"><v>0.98</v></c>', {"B1"}),  # attributes in another order
+    (b"<x:c r='B1'\n s = '1'><x:v>0.98</x:v></x:c>", {"B1"}),  # a prefix, other quotes and whitespace
+    (b'<c r="B1" s="1" t="s"><v>3</v></c><c r="C1" s="1" t="e"><v>#REF!</v></c><c r="D1" s="1"/>', set()),
+    (b'<c r="B1" s="11"><v>0.98</v></c>', set()),  # another style
+])
+def test_percent_cells_are_found_in_every_shape_of_cell(xml, found):
+    styles = reader._percent_styles(b'<cellXfs><xf numFmtId="0"/><xf numFmtId="9"/></cellXfs>')
+    sheet = b'<sheetData><row r="1" s="1" customFormat="1">' + xml + b"</row></sheetData>"
+    plain = reader._check_extent("sheet1.xml", sheet, 1000)[1]
+    assert reader._percent_cells(sheet, styles, plain) == found
+
+
 
 def test_a_sheet_part_the_workbook_does_not_list_is_left_out_first(tmp_path):
     """Over the cell limit, an unlisted worksheet part (nobody reads it) is left out before any listed sheet,

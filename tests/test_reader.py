@@ -9,7 +9,7 @@ import pytest
 
 from perfeval.normalise import normalise_form
 from perfeval.reader import normalise_label, read_workbook
-from tests.forms import Ind, spec, write_spec
+from tests.forms import Ind, clean_indicators, spec, write_spec
 
 
 def read_one(path: Path):
@@ -216,3 +216,31 @@ def test_formulas_without_cached_values_are_derived(tmp_path):
     assert project.funds.total.budget.value == 22.5 and project.funds.total.actual.value == 22.5
     assert project.funds.rate_written.value == 1.0 and project.funds.rate_written.cell == "G6"  # B/A, derived
     assert sorted(i.cell for i in issues if i.code == "F003") == ["C6", "D6", "E6", "G6"]
+
+
+def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
+    """Typing "0.8%" into an Excel cell stores 0.008 with a percent format, and calamine gives 0.008: against
+    "≤0.5%" that passed. A value Excel shows as a percentage is read as it shows, by the style's number format:
+    built in (0%), the workbook's own (0.0%), in the target column too; a "%" the format only prints after
+    the number (0.0"%") or a percent-formatted amount is not one."""
+    from perfeval.rules import load_rules
+    from perfeval.score import score_project
+
+    indicators = clean_indicators()
+    indicators[1] = Ind("产出指标", "质量指标", "差错率", "≤0.5%", 0.008, 10, 10)
+    path = write_spec(tmp_path / "f.xlsx", spec(indicators=indicators))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["F15"].number_format = "0.0%"
+    ws["E16"], ws["F16"] = 0.9, 0.95  # 宣传覆盖率 ≥90% / 95%, both typed as percentages
+    ws["E16"].number_format = "0%"
+    ws["F16"].number_format = "0.00%"
+    ws["F19"] = 95
+    ws["F19"].number_format = '0"%"'  # shows 95%: the number is the percentage already
+    ws["G6"].number_format = "0.00%"  # the 执行率 1.0, shown as 100.00%
+    wb.save(path)
+    project, issues = read_one(path)
+    assert [(i.target.text, i.actual.text) for i in project.indicators[1:3]] == [("≤0.5%", "0.8%"), ("90%", "95%")]
+    assert project.indicators[5].actual.number == 95 and project.funds.rate_written.value == 1.0
+    scores = score_project(project, load_rules()).indicators
+    assert scores[1].score < 10 and scores[2].score == 10 and scores[5].score == 10
