@@ -5,8 +5,10 @@ forms of several 实施单位 side by side, each unit with its own 单位情况.
 
 1. a project whose 实施单位 is the 单位名称 of some 单位情况 sheet belongs to that unit;
 2. otherwise to the unit whose 单位情况 lies in the project's folder or the nearest folder above it;
-3. otherwise, inside a unit subfolder (a first-level subfolder of the inbox) without 单位情况, to the
-   most common 实施单位 of that subfolder; at the top level, to its own 实施单位.
+3. otherwise, inside a subfolder of the inbox, to the most common 实施单位 of the forms in the same folder
+   (a unit's folder: its forms may name a subordinate 实施单位 or spell the unit's name another way); at
+   the top level, to its own 实施单位. The folder is the form's own, at any depth: in 区/单位/ folders
+   the unit is the 单位 folder, not the 区 folder above it, which holds several units.
 
 A single-unit inbox (the usual case) gives one unit and the report is 绩效自评报告.docx.
 """
@@ -37,21 +39,22 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
     for p, folder in zip(projects, folders):
         if p.implementer:
             implementers_by_folder.setdefault(folder, Counter())[p.implementer] += 1
-    subfolder_common = _common_implementer_by_subfolder(projects)
+    folder_common = {folder: c.most_common(1)[0][0] for folder, c in implementers_by_folder.items()}
     # a 单位情况 sheet without 单位名称 names the most common 实施单位 of the forms beside it
     sheet_units = {}
     for sheet in sheets:
         common = implementers_by_folder.get(PurePosixPath(sheet.file).parent)
         sheet_units[id(sheet)] = _sheet_name(sheet) or (common.most_common(1)[0][0] if common else UNKNOWN)
     assigned = []
-    for p, sheet in zip(projects, nearest):
+    for p, folder, sheet in zip(projects, folders, nearest):
         if p.implementer in named:
             unit = p.implementer
         elif sheet is not None:
             unit = sheet_units[id(sheet)]
+        elif folder.parts:
+            unit = folder_common.get(folder) or p.implementer or UNKNOWN
         else:
-            top = PurePosixPath(p.file).parts[0] if len(PurePosixPath(p.file).parts) > 1 else ""
-            unit = subfolder_common.get(top) or p.implementer or UNKNOWN
+            unit = p.implementer or UNKNOWN
         assigned.append(replace(p, unit=unit))
     members: dict[str, list[Project]] = {}
     owners: dict[str, set[int]] = {}  # unit -> id() of the 单位情况 sheets nearest to its projects
@@ -78,12 +81,3 @@ def _nearest(folder: PurePosixPath, by_folder: dict[PurePosixPath, UnitSheet]) -
         if candidate in by_folder:
             return by_folder[candidate]
     return None
-
-
-def _common_implementer_by_subfolder(projects: list[Project]) -> dict[str, str]:
-    counts: dict[str, Counter] = {}
-    for p in projects:
-        parts = PurePosixPath(p.file).parts
-        if len(parts) > 1 and p.implementer:
-            counts.setdefault(parts[0], Counter())[p.implementer] += 1
-    return {folder: c.most_common(1)[0][0] for folder, c in counts.items()}

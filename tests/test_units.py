@@ -95,3 +95,26 @@ def test_by_unit_splits_the_batch_as_one_unit_at_a_time_would(tmp_path):
         assert part.files == tuple(f for f in batch.files if f.name in files)
         assert part.results and part.files
     assert batch.for_unit("甲区财政局") == parts["甲区财政局"]
+
+
+def test_unit_folders_inside_a_district_folder_are_units_of_their_own(tmp_path):
+    """区/单位/ folders without 单位情况: each 单位 folder is a unit (the most common 实施单位 of its own forms:
+    a form naming the unit another way or left blank joins it), not the whole 区 folder's most common one."""
+    from perfeval.pipeline import evaluate
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    forms = {"长沙县/长沙县民政局": ["长沙县民政局", "长沙县民政局", "民政局", ""],
+             "长沙县/长沙县救助管理站": ["长沙县救助管理站"], "长沙县": ["长沙县体育中心"],
+             "": ["甲单位", "乙单位"]}
+    for folder, implementers in forms.items():
+        (inbox / folder).mkdir(parents=True, exist_ok=True)
+        for n, implementer in enumerate(implementers):
+            write_spec(inbox / folder / f"{n}.xlsx", spec(name=f"{folder}项目{n}", implementer=implementer,
+                                                          code=f"{folder}{n}"))
+    batch = evaluate([inbox], load_rules(), jobs=0)
+    units = {r.project.file: r.project.unit for r in batch.results}
+    assert units == {"长沙县/长沙县民政局/0.xlsx": "长沙县民政局", "长沙县/长沙县民政局/1.xlsx": "长沙县民政局",
+                     "长沙县/长沙县民政局/2.xlsx": "长沙县民政局", "长沙县/长沙县民政局/3.xlsx": "长沙县民政局",
+                     "长沙县/长沙县救助管理站/0.xlsx": "长沙县救助管理站", "长沙县/0.xlsx": "长沙县体育中心",
+                     "0.xlsx": "甲单位", "1.xlsx": "乙单位"}
