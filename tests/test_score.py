@@ -25,6 +25,14 @@ def project(a=81.20, b=40.88, a0=None, indicators=()):
 
 def test_round_half_up():
     assert round2(5.035) == 5.04 and round2(2.675) == 2.68 and round2(5.0344) == 5.03
+    assert round2(4.5 * (17 / 20)) == 3.83 and round2(-4.5 * (17 / 20)) == -3.83  # 3.8249999999999997 in binary
+    assert round2(1e300) == 1e300 and round2(0.004999999) == 0.0
+
+
+def test_a_score_that_ends_in_five_rounds_up_as_on_a_calculator():
+    """分值 4.5, ≥20人次 against 17人次: 4.5 × 17 / 20 = 3.825 -> 3.83, as the unit wrote it (no T014)."""
+    [score] = score_project(project(indicators=[ind("≥20人次", "17人次", 4.5, written=3.83)]), CAIYU).indicators
+    assert score.score == 3.83
 
 
 def test_budget_seed_example():
