@@ -739,6 +739,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             checked.add(name)
         _check_string_count(name, head, members[name], data)
     percent_styles = _percent_styles(_inflate(data, members[styles])) if styles in members else None
+    recalculated = _FULL_CALC.search(_workbook_xml(data, members)) is not None
     # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
     # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
     # bounds are then replaced by exact counts if they pass the limit (sixty forms are far from 200,000
@@ -764,7 +765,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         except _Reject as reject:
             too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
-        found = SheetMarks(frozenset(_uncached_cells(xml)), _error_cells(xml), *_hidden_lines(xml),
+        found = SheetMarks(frozenset(_uncached_cells(xml, recalculated)), _error_cells(xml), *_hidden_lines(xml),
                            percent=_percent_cells(xml, percent_styles, plain))
         if found != NO_MARKS:
             marks[name] = found
@@ -1082,9 +1083,15 @@ _CELL_TYPE = re.compile(rb"""\st\s*=\s*["']\s*([a-zA-Z]+)""")
 _CELL_STYLE = re.compile(rb"""\ss\s*=\s*["']\s*([0-9]{1,9})\s*["']""")
 
 
-def _uncached_cells(xml: bytes) -> set[str]:
+# the workbook asks to be recalculated when opened: its program (XlsxWriter) wrote no results of its own
+_FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\s[^>]*?\bfullCalcOnLoad\s*=\s*["']\s*(?:1|true)\s*["']""")
+
+
+def _uncached_cells(xml: bytes, recalculated: bool = False) -> set[str]:
     """Formula cells with no cached value (written by a program, never opened in Excel):
-    <c r="E6"><f>SUM(E7:E10)</f></c>, or an empty <v/>."""
+    <c r="E6"><f>SUM(E7:E10)</f></c>, or an empty <v/>; with ``recalculated`` (the workbook is marked to be
+    recalculated on opening), also a cached 0: XlsxWriter writes <v>0</v> for every formula it is given
+    no result for, and Excel shows the real one. (A true 0 is derived again as 0.)"""
     found = set()
     formula = _FORMULA.search(xml)
     while formula is not None:
@@ -1095,7 +1102,7 @@ def _uncached_cells(xml: bytes) -> set[str]:
             break
         body = xml[pos:end]
         v = body.find(b"<v>")
-        if v < 0 or body.startswith(b"</v>", v + 3):
+        if v < 0 or body.startswith(b"</v>", v + 3) or recalculated and body.startswith(b"0</v>", v + 3):
             ref = _CELL_REF.match(xml, start)
             if ref:
                 found.add(ref.group(1).decode())

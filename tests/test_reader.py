@@ -244,3 +244,57 @@ def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
     assert project.indicators[5].actual.number == 95 and project.funds.rate_written.value == 1.0
     scores = score_project(project, load_rules()).indicators
     assert scores[1].score < 10 and scores[2].score == 10 and scores[5].score == 10
+
+
+def _xlsxwriter_copy(path: Path, out: Path, formulas: dict[str, str]) -> Path:
+    """The form at ``path`` written again by XlsxWriter, with ``formulas`` in some cells: XlsxWriter stores
+    <v>0</v> as each formula's result and marks the workbook fullCalcOnLoad, for Excel to recalculate."""
+    import xlsxwriter
+
+    ws = openpyxl.load_workbook(path).active
+    book = xlsxwriter.Workbook(out)
+    sheet = book.add_worksheet(ws.title)
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.coordinate in formulas:
+                sheet.write_formula(cell.coordinate, formulas[cell.coordinate])
+            elif cell.value is not None:
+                sheet.write(cell.coordinate, cell.value)
+    for merged in ws.merged_cells.ranges:
+        first = ws.cell(merged.min_row, merged.min_col).value
+        sheet.merge_range(merged.min_row - 1, merged.min_col - 1, merged.max_row - 1, merged.max_col - 1, first)
+    book.close()
+    return out
+
+
+def _without_full_calc(path: Path) -> Path:
+    """The workbook as Excel saves it: without XlsxWriter's mark to recalculate on opening."""
+    import zipfile
+
+    out = path.with_name("saved.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                assert b' fullCalcOnLoad="1"' in data
+                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            target.writestr(item, data)
+    return out
+
+
+def test_results_xlsxwriter_left_for_excel_to_calculate_are_not_read_as_zero(tmp_path):
+    """An XlsxWriter form's 执行率 and 得分 formulas hold 0 until Excel recalculates (the workbook says so):
+    read as uncached (F003, derived: 100%, 10), not as 0 (B006 twice and S001, errors)."""
+    path = _xlsxwriter_copy(write_spec(tmp_path / "f.xlsx", spec()), tmp_path / "x.xlsx",
+                            {"G6": "=E6/D6", "H6": "=ROUND(MIN(G6,1)*F6,2)"})
+    project, issues = read_one(path)
+    assert (project.funds.rate_written.value, project.funds.score_written.value) == (1.0, 10)
+    assert sorted((i.code, i.cell) for i in issues) == [("F003", "G6"), ("F003", "H6")]
+
+
+def test_a_formula_whose_saved_result_is_zero_is_read_as_zero(tmp_path):
+    """Without the recalculation mark a formula's saved 0 is its result, as Excel saved it."""
+    path = _xlsxwriter_copy(write_spec(tmp_path / "f.xlsx", spec()), tmp_path / "x.xlsx", {"H6": "=0*F6"})
+    project, issues = read_one(_without_full_calc(path))
+    assert project.funds.score_written.value == 0 and "F003" not in {i.code for i in issues}
+
