@@ -272,6 +272,9 @@ _NATURE_WORDS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反�
                  "定量": "", "定量指标": "", "等于": "=", "区间": ""}
 
 
+_PERCENT_UNITS = frozenset({"%", "％", "百分比", "(%)", "（%）"})
+
+
 def _combine(row: dict[str, RawCell], value_key: str, nature_key: str | None, unit_key: str) -> RawCell:
     """Sichuan-style split columns: 指标性质 | 指标值 | 度量单位 read as one value text."""
     value = row.get(value_key, EMPTY)
@@ -285,8 +288,11 @@ def _combine(row: dict[str, RawCell], value_key: str, nature_key: str | None, un
     if nature is not None and not _empty(nature.value):
         word = _clean(nature.value)
         text = _NATURE_WORDS.get(word, word) + text
-    if unit is not None and not _empty(unit.value) and not text.endswith(_clean(unit.value)):
-        text += _clean(unit.value)
+    if unit is not None and not _empty(unit.value):
+        written = _clean(unit.value)
+        shown = "%" if written in _PERCENT_UNITS else written
+        if not text.endswith(shown):  # a percent cell already reads "0.8%" (``reader._show_percents``)
+            text += written
     return RawCell(text, value.cell)
 
 

@@ -34,7 +34,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache, partial, wraps
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 from urllib.parse import unquote
 
 import python_calamine
@@ -93,7 +93,9 @@ class SheetMarks:
     errors: dict[str, str] = field(default_factory=dict)  # A1 cell -> the error value it shows ("#REF!")
     hidden_rows: frozenset[int] = frozenset()  # 1-based
     hidden_cols: frozenset[int] = frozenset()  # 1-based
-    percent: frozenset[str] = frozenset()  # A1 cells holding a number shown as a percentage (0.98 as 98%)
+    # the A1 cells holding a number shown as a percentage (0.98 as 98%), looked up from the file's bytes
+    # only for a form with numbers among its indicator values (``_show_percents``)
+    percent: Callable[[bytes], frozenset[str]] | None = None
     too_large: str = ""  # the F007 message of a sheet left unloaded while others may hold the form
 
 
@@ -313,7 +315,7 @@ def _read_into(book: Workbook, path: Path) -> None:
         if form is None:
             continue
         form.uncached = marked.uncached
-        _show_percents(form, marked.percent)
+        _show_percents(form, marked.percent, data)
         hidden_read = hidden_rows_read(form, marked.hidden_rows)
         if hidden_read:
             shown = "、".join(map(str, hidden_read[:10])) + (f" 等 {len(hidden_read)} 行" if len(hidden_read) > 10 else "")
@@ -344,17 +346,25 @@ def _show_errors(rows: list[list[object]], errors: dict[str, str]) -> None:
             rows[r][c] = value
 
 
-def _show_percents(form: RawForm, cells: frozenset[str]) -> None:
+def _show_percents(form: RawForm, percent: Callable[[bytes], frozenset[str]] | None, data: bytes) -> None:
     """An indicator value Excel shows as a percentage, read as Excel shows it: typing "0.8%" into a
     cell stores 0.008 with a percent format, which calamine gives as the bare 0.008; against "≤0.5%"
     that would pass. Only 年度指标值 and 实际完成值: amounts and 执行率 are read as numbers anyway."""
-    if not cells:
+    if percent is None:
         return
-    for row in form.indicators:
-        for key in ("target", "actual"):
-            raw = row.get(key)
-            if raw is not None and raw.cell in cells and raw.value.__class__ in (float, int) and raw.value == raw.value:
-                row[key] = RawCell(format_number(raw.value * 100) + "%", raw.cell)
+    numbers = [(row, key) for row in form.indicators for key in ("target", "actual")
+               if key in row and row[key].value.__class__ in (float, int)
+               and abs(row[key].value) < MAX_PERCENT]  # (not inf, not NaN)
+    if not numbers:
+        return
+    cells = percent(data)
+    for row, key in numbers:
+        raw = row[key]
+        if raw.cell in cells:
+            row[key] = RawCell(format_number(raw.value * 100) + "%", raw.cell)
+
+
+MAX_PERCENT = 1e12  # a fraction whose percentage would be a number of more than 15 digits is left as it is
 
 
 def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
@@ -701,7 +711,9 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 # member keys are lower case (see _member_key)
 _FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedstrings.xml", "xl/styles.xml")
 # a start tag, reading quoted attribute values whole (they may hold ">")
-_ATTRIBUTES = rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>"""
+# (possessive: a start tag that does not end as required fails at once, instead of retrying every way of
+# splitting its unquoted runs, which doubles with each space of an indented self-closing cell)
+_ATTRIBUTES = rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>"""
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship(?=[\s/>])" + _ATTRIBUTES)
 _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
@@ -738,8 +750,8 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         if prologue is not None:
             checked.add(name)
         _check_string_count(name, head, members[name], data)
-    percent_styles = _percent_styles(_inflate(data, members[styles])) if styles in members else None
-    recalculated = _FULL_CALC.search(_workbook_xml(data, members)) is not None
+    book_xml = _workbook_xml(data, members)
+    recalculated = b"fullCalcOnLoad" in book_xml and _FULL_CALC.search(book_xml) is not None
     # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
     # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
     # bounds are then replaced by exact counts if they pass the limit (sixty forms are far from 200,000
@@ -766,13 +778,14 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
         found = SheetMarks(frozenset(_uncached_cells(xml, recalculated)), _error_cells(xml), *_hidden_lines(xml),
-                           percent=_percent_cells(xml, percent_styles, plain))
+                           percent=partial(_sheet_percents, members[name], members[styles], plain) if styles in members
+                           else None)
         if found != NO_MARKS:
             marks[name] = found
     if sum(counts.values()) > MAX_CELLS:
         for name in loose:
             counts[name] = _count_cell_tags(_inflate(data, members[name]), MAX_CELLS)
-        listed = _sheet_names(_workbook_xml(data, members), rels)
+        listed = _sheet_names(book_xml, rels)
         while sum(counts.values()) > MAX_CELLS:
             # parts the workbook does not list first: nobody reads them
             unlisted = [n for n in counts if n not in listed]
@@ -786,7 +799,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
     if not marks and not too_large:
         return None, {}
-    names = _sheet_names(_workbook_xml(data, members), rels)
+    names = _sheet_names(book_xml, rels)
     marks.update({name: SheetMarks(too_large=reject.problem[1]) for name, reject in too_large.items()})
     return None, {names[member]: found for member, found in marks.items() if member in names}
 
@@ -933,6 +946,7 @@ _CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0
 _ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1,16})\s*</")
 
 
+_HIDDEN = re.compile(rb"""hidden\s*=\s*["']\s*(?:1|true)""")
 _HIDDEN_ROW = re.compile(rb"""<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 _HIDDEN_COL = re.compile(rb"""<(?:[\w.-]+:)?col\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,7})""")
@@ -942,7 +956,7 @@ _COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["']\s*([0-9]{1,5})""")
 def _hidden_lines(xml: bytes) -> tuple[frozenset[int], frozenset[int]]:
     """The sheet's hidden rows and columns (1-based): a unit hides last year's indicators or an old
     column; Excel shows and prints the form without them."""
-    if b"hidden" not in xml:  # the usual sheet: one scan in C
+    if _HIDDEN.search(xml) is None:  # the usual sheet: one scan in C (LibreOffice writes hidden="false")
         return frozenset(), frozenset()
     rows = [int(m.group(1)) for tag in _HIDDEN_ROW.findall(xml) if (m := _ROW_NUMBER.search(tag))]
     cols: list[int] = []
@@ -993,7 +1007,7 @@ def hidden_rows_read(form: RawForm, hidden_rows: frozenset[int]) -> list[int]:
 def _error_cells(xml: bytes) -> dict[str, str]:
     """Cells showing an error value (#DIV/0!, #REF!, #VALUE! …): <c r="E6" t="e"><v>#REF!</v></c>, by
     their A1 reference."""
-    if b'"e"' not in xml and b"'e'" not in xml:  # the usual sheet: one scan in C
+    if b"#" not in xml or b'"e"' not in xml and b"'e'" not in xml:  # the usual sheet: a scan or two in C
         return {}
     found = {}
     for m in _CELL_START.finditer(xml):
@@ -1021,39 +1035,57 @@ def _cached_when_small(func):
 
 
 # the parts of styles.xml that say how a cell shows its number (attribute values never hold ">" here)
+_NUM_FMTS = re.compile(rb"<(?:[\w.-]+:)?numFmts[\s>].*?</(?:[\w.-]+:)?numFmts\s*>", re.S)  # not a dxf's
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _XF = re.compile(rb"<(?:[\w.-]+:)?xf[\s/>][^>]*")
 _NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt[\s/>][^>]*")
 _NUM_FMT_ID = re.compile(rb"""(?:^|\s)numFmtId\s*=\s*["']\s*([0-9]+)""")
 _FORMAT_CODE = re.compile(rb"""(?:^|\s)formatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-# what a format code shows literally: "text", \x, [Red] / [$-804] / [>=1]
-_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+# what a format code shows literally: "text", \x, [Red] / [$-804] / [>=1], _x (a space as wide as x), *x (fill)
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _PERCENT_IDS = {9, 10}  # Excel's built-in 0% and 0.00%
 
 
 @_cached_when_small
 def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[int]] | None:
     """Patterns finding the s="…" attribute of a cell whose style shows its number as a percentage (by
-    the style's number format, built in or the workbook's own), as written plainly and in any shape, and
-    those styles; None when no style does."""
+    the style's number format, built in or the workbook's own: "%" in the format's first section, for
+    positive numbers), as written plainly and in any shape, and those styles; None when no style does."""
+    if b"<!--" in styles:
+        styles = _COMMENT.sub(b"", styles)
     ids = set(_PERCENT_IDS)
-    for attrs in _NUM_FMT.findall(styles):
+    formats = _NUM_FMTS.search(styles)
+    for attrs in _NUM_FMT.findall(formats.group(0)) if formats else ():
         number, code = _NUM_FMT_ID.search(attrs), _FORMAT_CODE.search(attrs)
         if number is not None and code is not None:
             text = html.unescape((code.group(1) or code.group(2) or b"").decode("utf-8", "replace"))
-            if "%" in _FORMAT_LITERAL.sub("", text):
+            if "%" in _FORMAT_LITERAL.sub("", text).split(";", 1)[0]:
                 ids.add(int(number.group(1)))
-    start = styles.find(b"cellXfs")  # <cellXfs count="13"><xf …/>…</cellXfs>
-    end = styles.find(b"cellXfs", start + 7) if start >= 0 else -1
-    tags = _XF.findall(styles, start, end) if end > 0 else []
-    indices = frozenset(i for i, attrs in enumerate(tags)
+    start = _tag_position(styles, b"cellXfs")
+    end = _tag_position(styles, b"cellXfs", start + 7) if start >= 0 else -1
+    indices = frozenset(i for i, attrs in enumerate(_XF.findall(styles, start, end) if end > 0 else ())
                         if (number := _NUM_FMT_ID.search(attrs)) is not None and int(number.group(1)) in ids)
     if not indices:
         return None
     # the styles themselves, unless a bloated stylesheet has too many of them for one pattern
     alternatives = b"|".join(str(i).encode() for i in sorted(indices)) if len(indices) <= 64 else rb"[0-9]+"
     # led by a literal (a fast scan); the whitespace before the general one's "s" is checked by ``_percent_cells``
-    return (re.compile(rb' s="(?:' + alternatives + rb')"'),
-            re.compile(rb"""s\s*=\s*["']\s*(?:""" + alternatives + rb""")\s*["']"""), indices)
+    return (re.compile(rb' s="0*(?:' + alternatives + rb')"'),
+            re.compile(rb"""s\s*=\s*["']\s*0*(?:""" + alternatives + rb""")\s*["']"""), indices)
+
+
+def _tag_position(xml: bytes, name: bytes, start: int = 0) -> int:
+    """Where the next start or end tag named ``name`` (any prefix) begins its name, or -1 (a scan in C;
+    a regex with a lazy .*? to the end tag took 30 µs on a usual stylesheet)."""
+    found = xml.find(name, start)
+    while found > 0 and xml[found - 1] not in b"<:/":
+        found = xml.find(name, found + len(name))
+    return found
+
+
+def _sheet_percents(sheet: _Member, styles: _Member, plain: bool, data: bytes) -> frozenset[str]:
+    """``_percent_cells`` of one sheet of the workbook ``data``, from its parts as the precheck found them."""
+    return _percent_cells(_inflate(data, sheet), _percent_styles(_inflate(data, styles)), plain)
 
 
 def _percent_cells(xml: bytes, styles: tuple[re.Pattern, re.Pattern, frozenset[int]] | None,

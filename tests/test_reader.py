@@ -179,6 +179,26 @@ def test_split_target_columns(tmp_path):
     assert project.indicators[2].target.unit == "%"
 
 
+def test_split_target_columns_with_values_shown_as_percentages(tmp_path):
+    """指标值 0.9 shown as 90% beside 度量单位 ％: "≥90%", not "≥90%％" (nor "≥0.9％" before)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [
+        ["项目支出绩效自评表（2021年度）"], ["项目名称", "乡村道路养护"],
+        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
+        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"],
+        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 0.9, "％", 0.92, 10, 10],
+        ["产出指标", "质量指标", "差错率", "≤", 0.005, "百分比", 0.008, 10, 8],
+    ]:
+        ws.append(row)
+    for cell in ("E6", "G6", "E7", "G7"):
+        ws[cell].number_format = "0.0%"
+    wb.save(tmp_path / "f.xlsx")
+    project, _ = read_one(tmp_path / "f.xlsx")
+    assert [(i.target.text, i.actual.text) for i in project.indicators] == [("≥90%", "92%"), ("≤0.5%", "0.8%")]
+
+
 def test_no_satisfaction_and_cost_as_level1(tmp_path):
     inds = [Ind("产出指标", "数量指标", "a", "≥1次", "1次", 40, 40),
             Ind("成本指标", "经济成本指标", "单位成本", "100元", "95元", 10, 10),
@@ -298,3 +318,15 @@ def test_a_formula_whose_saved_result_is_zero_is_read_as_zero(tmp_path):
     project, issues = read_one(_without_full_calc(path))
     assert project.funds.score_written.value == 0 and "F003" not in {i.code for i in issues}
 
+
+
+def test_a_percent_cell_whose_percentage_overflows_is_left_as_it_is(tmp_path):
+    """1e300 (or 1.7e308, inf × 100) in a percent cell stays the number it is, not "inf%" or 303 digits."""
+    indicators = clean_indicators()
+    indicators[1] = Ind("产出指标", "质量指标", "差错率", "≤0.5%", 1e300, 10, 0)
+    path = write_spec(tmp_path / "f.xlsx", spec(indicators=indicators))
+    wb = openpyxl.load_workbook(path)
+    wb.active["F15"].number_format = "0.0%"
+    wb.save(path)
+    project, _ = read_one(path)
+    assert project.indicators[1].actual.number == 1e300 and "%" not in project.indicators[1].actual.text
