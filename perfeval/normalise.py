@@ -83,7 +83,7 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     return project, ctx.issues
 
 
-_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
+_LINE_BREAK = re.compile(r"(?<!\s)\s*[\r\n]+\s*")
 
 
 def _one_line(text: str) -> str:
@@ -234,13 +234,22 @@ def _derive_total(form: RawForm, rows: dict[str, FundsRow]) -> FundsRow:
 @lru_cache(maxsize=1024)
 def level1_name(text: str) -> str:
     """'产出指标(50分)' -> '产出指标'; '产出' -> '产出指标'."""
-    label = re.sub(r"[(（].*?[)）]", "", normalise_label(text))
+    label = _drop_brackets(normalise_label(text))
     return _LEVEL1.get(label[:3] if label.startswith("满意度") else label[:2], label)
 
 
 @lru_cache(maxsize=1024)
 def _level2_name(text: str) -> str:
-    return re.sub(r"[(（].*?[)）]", "", text).strip()
+    return _drop_brackets(text).strip()
+
+
+# a bracket with no closing one on its line is passed over to the line's end in one step (a lazy scan from
+# each of them went to the end again); closed ones are removed
+_BRACKETS = re.compile(r"[(（][^)）\n]*+(?:[)）]|(?=\n)|\Z)")
+
+
+def _drop_brackets(text: str) -> str:
+    return _BRACKETS.sub(lambda m: "" if m.group().endswith((")", "）")) else m.group(), text)
 
 
 def _indicators(ctx: _Context) -> list[Indicator]:

@@ -713,7 +713,7 @@ _FIXED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedstrin
 # a start tag, reading quoted attribute values whole (they may hold ">")
 # (possessive: a start tag that does not end as required fails at once, instead of retrying every way of
 # splitting its unquoted runs, which doubles with each space of an indented self-closing cell)
-_ATTRIBUTES = rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>"""
+_ATTRIBUTES = rb"""((?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+)>"""
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship(?=[\s/>])" + _ATTRIBUTES)
 _TARGET = re.compile(rb'Target\s*=\s*["\']([^"\']+)["\']')
 
@@ -947,8 +947,9 @@ _ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1
 
 
 _HIDDEN = re.compile(rb"""hidden\s*=\s*["']\s*(?:1|true)""")
-_HIDDEN_ROW = re.compile(rb"""<(?:[\w.-]+:)?row\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
-_HIDDEN_COL = re.compile(rb"""<(?:[\w.-]+:)?col\s[^>]*?\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_ROW_START = re.compile(rb"""<(?:[\w.-]+:)?row\s[^<>]*>""")
+_COL_START = re.compile(rb"""<(?:[\w.-]+:)?col\s[^<>]*>""")
+_HIDDEN_ATTR = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,7})""")
 _COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["']\s*([0-9]{1,5})""")
 
@@ -958,13 +959,20 @@ def _hidden_lines(xml: bytes) -> tuple[frozenset[int], frozenset[int]]:
     column; Excel shows and prints the form without them."""
     if _HIDDEN.search(xml) is None:  # the usual sheet: one scan in C (LibreOffice writes hidden="false")
         return frozenset(), frozenset()
-    rows = [int(m.group(1)) for tag in _HIDDEN_ROW.findall(xml) if (m := _ROW_NUMBER.search(tag))]
-    cols: list[int] = []
-    for tag in _HIDDEN_COL.findall(xml):
+    rows = [int(m.group(1)) for tag in filter(_HIDDEN_ATTR.search, _ROW_START.findall(xml))
+            if (m := _ROW_NUMBER.search(tag))]
+    spans = set()  # (first, last) column of each hidden <col>, within the columns read
+    for tag in filter(_HIDDEN_ATTR.search, _COL_START.findall(xml)):
         bounds = dict(_COL_SPAN.findall(tag))
-        if b"min" in bounds:
+        if b"min" in bounds and int(bounds[b"min"]) <= MAX_COLS:
             low = int(bounds[b"min"])
-            cols += range(low, min(int(bounds.get(b"max", low)), low + MAX_COLS) + 1)
+            spans.add((low, min(int(bounds.get(b"max", low)), MAX_COLS)))
+    cols: set[int] = set()
+    covered = 0  # the lows ascend: the columns up to the highest end so far are in already
+    for low, high in sorted(spans):  # each column once, however many tags repeat it
+        if high > covered:
+            cols.update(range(max(low, covered + 1), high + 1))
+            covered = high
     return frozenset(rows[:MAX_ROWS]), frozenset(cols)
 
 
@@ -1015,7 +1023,8 @@ def _error_cells(xml: bytes) -> dict[str, str]:
         if not _ERROR_TYPE.search(attrs):
             continue
         ref = _CELL_REF_ATTR.search(attrs)
-        end = xml.find(b"</" + prefix + b"c>", m.end())
+        following = _CELL_TAG.search(xml, m.end())  # the cell's end is before the next cell's start
+        end = xml.find(b"</" + prefix + b"c>", m.end(), following.start() if following else len(xml))
         value = _ERROR_VALUE.search(xml, m.end(), end) if end > 0 else None
         if ref is not None and value is not None:
             found[ref.group(1).upper().decode() + str(int(ref.group(2)))] = value.group(1).decode()
@@ -1035,7 +1044,8 @@ def _cached_when_small(func):
 
 
 # the parts of styles.xml that say how a cell shows its number (attribute values never hold ">" here)
-_NUM_FMTS = re.compile(rb"<(?:[\w.-]+:)?numFmts[\s>].*?</(?:[\w.-]+:)?numFmts\s*>", re.S)  # not a dxf's
+_NUM_FMTS_START = re.compile(rb"<(?:[\w.-]+:)?numFmts[\s>]")  # not a dxf's
+_NUM_FMTS_END = re.compile(rb"</(?:[\w.-]+:)?numFmts\s*>")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _XF = re.compile(rb"<(?:[\w.-]+:)?xf[\s/>][^>]*")
 _NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt[\s/>][^>]*")
@@ -1054,12 +1064,13 @@ def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[in
     if b"<!--" in styles:
         styles = _COMMENT.sub(b"", styles)
     ids = set(_PERCENT_IDS)
-    formats = _NUM_FMTS.search(styles)
-    for attrs in _NUM_FMT.findall(formats.group(0)) if formats else ():
+    start = _NUM_FMTS_START.search(styles)
+    end = _NUM_FMTS_END.search(styles, start.end()) if start else None  # none after the first start: none at all
+    for attrs in _NUM_FMT.findall(styles, start.start(), end.end()) if end else ():
         number, code = _NUM_FMT_ID.search(attrs), _FORMAT_CODE.search(attrs)
         if number is not None and code is not None:
             text = html.unescape((code.group(1) or code.group(2) or b"").decode("utf-8", "replace"))
-            if "%" in _FORMAT_LITERAL.sub("", text).split(";", 1)[0]:
+            if len(text) <= 255 and "%" in _FORMAT_LITERAL.sub("", text).split(";", 1)[0]:
                 ids.add(int(number.group(1)))
     start = _tag_position(styles, b"cellXfs")
     end = _tag_position(styles, b"cellXfs", start + 7) if start >= 0 else -1
@@ -1095,10 +1106,15 @@ def _percent_cells(xml: bytes, styles: tuple[re.Pattern, re.Pattern, frozenset[i
     if styles is None:
         return frozenset()
     found = []
+    start, scanned, judged = -1, 0, None
     for m in styles[0 if plain else 1].finditer(xml):
         if not plain and xml[m.start() - 1] not in b" \t\r\n":
             continue  # cols="8"
-        start = xml.rfind(b"<", 0, m.start())
+        later = xml.rfind(b"<", scanned, m.start())  # the last "<" before the hit, not looked for twice
+        start, scanned = later if later >= 0 else start, m.start()
+        if start == judged:
+            continue  # a second hit in the tag of the previous one
+        judged = start
         tag = _CELL_START.match(xml, start)
         if tag is None or tag.end() <= m.start():
             continue  # a row's or a column's style, or no start tag of a cell with content
@@ -1116,7 +1132,7 @@ _CELL_STYLE = re.compile(rb"""\ss\s*=\s*["']\s*([0-9]{1,9})\s*["']""")
 
 
 # the workbook asks to be recalculated when opened: its program (XlsxWriter) wrote no results of its own
-_FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\s[^>]*?\bfullCalcOnLoad\s*=\s*["']\s*(?:1|true)\s*["']""")
+_FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\s[^<>]*?\bfullCalcOnLoad\s*=\s*["']\s*(?:1|true)\s*["']""")
 
 
 def _uncached_cells(xml: bytes, recalculated: bool = False) -> set[str]:
@@ -1126,10 +1142,12 @@ def _uncached_cells(xml: bytes, recalculated: bool = False) -> set[str]:
     no result for, and Excel shows the real one. (A true 0 is derived again as 0.)"""
     found = set()
     formula = _FORMULA.search(xml)
+    start, scanned = -1, 0
     while formula is not None:
         pos = formula.start()
         end = xml.find(b"</c>", pos)
-        start = xml.rfind(b"<c ", 0, pos)
+        later = xml.rfind(b"<c ", scanned, pos)  # the last "<c " before pos: a new one, or the one found before
+        start, scanned = later if later >= 0 else start, pos
         if end < 0 or start < 0:
             break
         body = xml[pos:end]
@@ -1151,11 +1169,11 @@ def _col_index(letters: bytes) -> int:
 
 # attribute values may hold ">" (a formula "of:=[.A1]>0"): read them as quoted strings
 _ODS_TAG = re.compile(rb'<(table:table-row|table:table-cell|table:covered-table-cell|table:table|/table:table)'
-                      rb'(?=[\s/>])((?:[^>"\']+|"[^"]*"|\'[^\']*\')*)>|</table:table-row>')
+                      rb'(?=[\s/>])((?:[^<>"\']++|"[^"<]*+"|\'[^\'<]*+\')*+)>|</table:table-row>')
 _ODS_NAME = re.compile(rb'table:name\s*=\s*"([^"]*)"')
 # attributes one by one, so that a decoy ("x:number-rows-repeated", or the text inside another
 # attribute's value) is not taken for the table: one calamine reads
-_ODS_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_ODS_ATTR = re.compile(rb'(?<![\w:.-])([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 
 
 def _ods_repeat(attrs: bytes, name: bytes) -> int:
@@ -1376,19 +1394,32 @@ def _ole_stream(data: bytes, wanted: tuple[str, ...]) -> bytes | None:
     return None
 
 
-_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"')
-_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
-_REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^<>]*')
+_REL_TAG = re.compile(rb'<Relationship\b[^<>]*')
+_NAME_Q, _RID_Q = re.compile(rb'name="([^"]*)"'), re.compile(rb'r:id="([^"]+)"')
+_ID_Q, _TARGET_Q = re.compile(rb'Id="([^"]+)"'), re.compile(rb'Target="([^"]+)"')
+
+
+def _in_order(tags: list[bytes], first: re.Pattern, second: re.Pattern) -> list[tuple[bytes, bytes]]:
+    """(first, second) attribute values of each tag that has both, ``second`` after ``first``."""
+    found = []
+    for tag in tags:
+        a = first.search(tag)
+        b = second.search(tag, a.end()) if a else None
+        if b:
+            found.append((a.group(1), b.group(1)))
+    return found
 
 
 @_cached_when_small
 def _sheet_names(book: bytes, rels: bytes) -> dict[str, str]:
     """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships (shared
     between calls: not to be changed)."""
-    targets = {rid: target for rid, target in _REL_ENTRY.findall(rels)}
-    targets.update({rid: target for target, rid in _REL_ENTRY_REV.findall(rels)})
+    tags = _REL_TAG.findall(rels)
+    targets = {rid: target for rid, target in _in_order(tags, _ID_Q, _TARGET_Q)}
+    targets.update({rid: target for target, rid in _in_order(tags, _TARGET_Q, _ID_Q)})
     names = {}
-    for name, rid in _SHEET_ENTRY.findall(book):
+    for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q):
         target = targets.get(rid, b"")
         shown = html.unescape(name.decode("utf-8", "replace"))
         names[_resolve(target)] = shown

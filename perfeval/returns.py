@@ -270,7 +270,7 @@ def open_copy(source: Path, data: bytes | None = None) -> tuple[Workbook, dict[s
 
 
 MAX_MERGED_CELLS = 1_000_000  # openpyxl makes an object of every cell of a merged range
-MERGE_REF = re.compile(rb"""<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+MERGE_REF = re.compile(rb"""<(?:\w+:)?mergeCell\b[^<>]*?\bref\s*=\s*["']([^"']+)["']""")
 
 
 def oversized_merge(data: bytes) -> str:

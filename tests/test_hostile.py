@@ -1033,3 +1033,53 @@ def test_an_indented_self_closing_cell_does_not_stall_the_reader(tmp_path):
             "book = read_workbook(Path(sys.argv[1]), 'f.xlsx'); print(len(book.forms))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "1", done.stderr
+
+
+def _crafted_percent_tag(n: int) -> tuple[bytes, object]:
+    """A cell tag whose quoted attribute repeats a percent style's s="1" n times."""
+    styles = reader._percent_styles(b'<cellXfs><xf numFmtId="0"/><xf numFmtId="9"/></cellXfs>')
+    return b"<c r='A1' x='" + b' s="1"' * n + b"'><v>1</v></c>", styles
+
+
+def _crafted_inputs():
+    """Inputs a crafted file can put before each pattern or loop that reads untrusted text, sized so that
+    the superlinear versions took seconds (measured; their growth given), each one well-formed XML or a
+    cell text within Excel's 32,767 characters."""
+    from perfeval import normalise, returns, values
+
+    percent_tag, styles = _crafted_percent_tag(80_000)
+    return {
+        # exponential (×4 per 2 characters): an attribute in a comment with an unclosed quote
+        "ods tags": lambda: reader._check_ods_extent(b"<!--<table:table-cell " + b"a" * 28 + b"'-->"),
+        "ods attributes": lambda: reader._ods_repeat(b"a" * 32_000, b"table:number-rows-repeated"),
+        # quadratic: every start tag in a comment scanned on to the comment's end
+        "hidden rows": lambda: reader._hidden_lines(b'<!-- hidden="1" ' + b"<row " * 16_000 + b"-->"),
+        "relationships": lambda: reader._RELATIONSHIP.findall(b"<!--" + b"<Relationship " * 16_000 + b"'-->"),
+        "sheet names": lambda: reader._sheet_names(b"<!--" + b"<sheet " * 8_000 + b"-->",
+                                                   b"<!--" + b"<Relationship " * 8_000 + b"-->"),
+        "recalculation": lambda: reader._FULL_CALC.search(b"<!--" + b"<calcPr " * 16_000 + b"-->"),
+        "shared strings": lambda: reader._SST.search(b"<!--" + b"<sst " * 16_000 + b"'-->"),
+        "number formats": lambda: reader._percent_styles(b"<?x " + b"<numFmts " * 16_000 + b"?>"),
+        "format code": lambda: reader._percent_styles(b'<numFmts><numFmt numFmtId="164" formatCode="'
+                                                      + b"[" * 64_000 + b'"/></numFmts>'),
+        "merged ranges": lambda: returns.MERGE_REF.findall(b"<!--" + b"<mergeCell " * 8_000 + b"-->"),
+        # quadratic: every formula, error or percent cell looked back or on over all the others
+        "formulas": lambda: reader._uncached_cells(b'<c r="A1"><v>1</v></c>' + b"<c><f>1</f></c>" * 40_000),
+        "error cells": lambda: reader._error_cells(b'<c r="A1" t="e">' * 20_000 + b"<v>#REF!</v>" + b"</c>" * 20_000),
+        "percent tag": lambda: reader._percent_cells(percent_tag, styles, False),
+        "percent text": lambda: reader._percent_cells(b"<c r='A1' t='inlineStr'><is><t>" + b' s="1"' * 400_000
+                                                      + b"</t></is></c>", styles, True),
+        # quadratic in a cell's text: a run of digits, spaces or brackets
+        "amount": lambda: pytest.raises(ValueError, values.parse_amount, "1" * 16_384 + "x"),
+        "line breaks": lambda: normalise._one_line("a" + " " * 32_000 + "b\nc"),
+        "brackets": lambda: normalise.level1_name("（" * 32_000),
+    }
+
+
+@pytest.mark.parametrize("case", list(_crafted_inputs()))
+def test_crafted_text_takes_linear_time(case):
+    """Each took from 2 s to minutes (a form lost as 读取超时, a 736-byte .ods among them) before its
+    pattern was made unambiguous: possessive runs, no "<" inside a tag, lookbacks that start where the
+    last one ended. The bound only catches a relapse; the fixed versions take milliseconds."""
+    run = _crafted_inputs()[case]
+    assert _timed(run) < 1.0
