@@ -5,10 +5,12 @@ forms of several 实施单位 side by side, each unit with its own 单位情况.
 
 1. a project whose 实施单位 is the 单位名称 of some 单位情况 sheet belongs to that unit;
 2. otherwise to the unit whose 单位情况 lies in the project's folder or the nearest folder above it;
-3. otherwise, inside a subfolder of the inbox, to the most common 实施单位 of the forms in the same folder
-   (a unit's folder: its forms may name a subordinate 实施单位 or spell the unit's name another way); at
-   the top level, to its own 实施单位. The folder is the form's own, at any depth: in 区/单位/ folders
-   the unit is the 单位 folder, not the 区 folder above it, which holds several units.
+3. otherwise, inside a subfolder of the inbox, to the unit of its folder: a unit's folder may hold forms
+   that name a subordinate 实施单位, spell the unit's name another way or leave it empty, in subfolders of
+   its own (科室, 补报). The unit folder is the highest folder on the form's path whose name holds the most
+   common 实施单位 of all the forms under it (区/长沙县民政局/社会救助科/: 长沙县民政局, not the 区 folder,
+   which holds several units); failing that, the unit is the most common 实施单位 of the forms in the form's
+   own folder, or in the nearest folder above that names one; at the top level, its own 实施单位.
 
 A single-unit inbox (the usual case) gives one unit and the report is 绩效自评报告.docx.
 """
@@ -40,6 +42,11 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
         if p.implementer:
             implementers_by_folder.setdefault(folder, Counter())[p.implementer] += 1
     folder_common = {folder: c.most_common(1)[0][0] for folder, c in implementers_by_folder.items()}
+    under: dict[PurePosixPath, Counter] = {}  # the 实施单位 of all the forms under a folder, at any depth
+    for folder, counts in implementers_by_folder.items():
+        for above in (folder, *folder.parents[:-1]):
+            under.setdefault(above, Counter()).update(counts)
+    under_common = {folder: c.most_common(1)[0][0] for folder, c in under.items()}
     # a 单位情况 sheet without 单位名称 names the most common 实施单位 of the forms beside it
     sheet_units = {}
     for sheet in sheets:
@@ -52,7 +59,7 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
         elif sheet is not None:
             unit = sheet_units[id(sheet)]
         elif folder.parts:
-            unit = folder_common.get(folder) or p.implementer or UNKNOWN
+            unit = _folder_unit(folder, folder_common, under_common) or p.implementer or UNKNOWN
         else:
             unit = p.implementer or UNKNOWN
         assigned.append(replace(p, unit=unit))
@@ -69,6 +76,16 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
         info = unit_info([sheet] if sheet is not None else [], group)
         units.append(replace(info, name=name))
     return assigned, units
+
+
+def _folder_unit(folder: PurePosixPath, direct: dict[PurePosixPath, str], under: dict[PurePosixPath, str]) -> str:
+    """The unit of a form in ``folder`` (rule 3), from the most common 实施单位 of the forms in each folder
+    (``direct``) and under it (``under``); "" when no form around names one."""
+    path = (*reversed(folder.parents[:-1]), folder)  # from the first-level folder down
+    named = next((f for f in path if f in under and under[f] in f.name), None)
+    if named is not None:
+        return under[named]
+    return direct.get(folder) or next((under[f] for f in reversed(path) if f in under), "")
 
 
 def _sheet_name(sheet: UnitSheet) -> str:

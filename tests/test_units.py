@@ -98,14 +98,17 @@ def test_by_unit_splits_the_batch_as_one_unit_at_a_time_would(tmp_path):
 
 
 def test_unit_folders_inside_a_district_folder_are_units_of_their_own(tmp_path):
-    """区/单位/ folders without 单位情况: each 单位 folder is a unit (the most common 实施单位 of its own forms:
-    a form naming the unit another way or left blank joins it), not the whole 区 folder's most common one."""
+    """区/单位/ folders without 单位情况: each 单位 folder is a unit (the most common 实施单位 of its forms, which
+    its name holds: a form naming the unit another way, a subordinate 实施单位 or none joins it, also from the
+    unit's 科室 and 补报 subfolders), not the whole 区 folder's most common one."""
     from perfeval.pipeline import evaluate
     from perfeval.rules import load_rules
 
     inbox = tmp_path / "inbox"
     forms = {"长沙县/长沙县民政局": ["长沙县民政局", "长沙县民政局", "民政局", ""],
+             "长沙县/长沙县民政局/社会救助科": ["长沙县民政局社会救助科"], "长沙县/长沙县民政局/办公室": [""],
              "长沙县/长沙县救助管理站": ["长沙县救助管理站"], "长沙县": ["长沙县体育中心"],
+             "长沙县教育局": ["长沙县教育局", "长沙县教育局"], "长沙县教育局/2021补报": ["教育局"],
              "": ["甲单位", "乙单位"]}
     for folder, implementers in forms.items():
         (inbox / folder).mkdir(parents=True, exist_ok=True)
@@ -116,5 +119,8 @@ def test_unit_folders_inside_a_district_folder_are_units_of_their_own(tmp_path):
     units = {r.project.file: r.project.unit for r in batch.results}
     assert units == {"长沙县/长沙县民政局/0.xlsx": "长沙县民政局", "长沙县/长沙县民政局/1.xlsx": "长沙县民政局",
                      "长沙县/长沙县民政局/2.xlsx": "长沙县民政局", "长沙县/长沙县民政局/3.xlsx": "长沙县民政局",
+                     "长沙县/长沙县民政局/社会救助科/0.xlsx": "长沙县民政局", "长沙县/长沙县民政局/办公室/0.xlsx": "长沙县民政局",
                      "长沙县/长沙县救助管理站/0.xlsx": "长沙县救助管理站", "长沙县/0.xlsx": "长沙县体育中心",
+                     "长沙县教育局/0.xlsx": "长沙县教育局", "长沙县教育局/1.xlsx": "长沙县教育局",
+                     "长沙县教育局/2021补报/0.xlsx": "长沙县教育局",
                      "0.xlsx": "甲单位", "1.xlsx": "乙单位"}
