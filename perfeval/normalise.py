@@ -72,11 +72,14 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
         label = _LEVEL1.get(kind[:2], kind) if kind != "绩效指标" else kind
         declared[label] = float(raw.value)
         cells[f"declared:{label}"] = raw.cell
+    funds, indicators = _funds(ctx), tuple(_indicators(ctx))
+    total = _amount(ctx, form.fields.get("total_score"), money=False)
+    written = [a.value for a in (funds.score_written, *(i.score_written for i in indicators)) if a.value is not None]
+    total = _recalculated(ctx, total, round(sum(written), 2) if written else None, "各项得分之和")
     project = Project(
         file=form.file, sheet=form.sheet, name=name, code=own_code or code, department=department,
         implementer=implementer, year=year.value if year else None, goal=text("goal"),
-        achievement=text("achievement"), funds=_funds(ctx), indicators=tuple(_indicators(ctx)),
-        total_written=_amount(ctx, form.fields.get("total_score"), money=False),
+        achievement=text("achievement"), funds=funds, indicators=indicators, total_written=total,
         project_type=text("project_type"), fund_use=text("fund_use"), filler=text("filler"),
         phone=text("phone"), cells=cells, declared_points=declared,
     )
@@ -181,7 +184,7 @@ def _funds(ctx: _Context) -> Funds:
             _amount(ctx, columns.get("budget")),
             _amount(ctx, columns.get("actual")),
         )
-    total = _derive_total(form, rows)
+    total = _derive_total(ctx, rows)
     if ctx.yuan:
         first = ctx.yuan[0]
         more = f"等 {len(ctx.yuan)} 个单元格" if len(ctx.yuan) > 1 else ""
@@ -206,11 +209,15 @@ def _funds(ctx: _Context) -> Funds:
         a, b = total.budget.value, total.actual.value
         if a and b is not None:
             rate = Amount(round(b / a, 6), rate.cell, "")
+    a, b = total.budget.value, total.actual.value
+    rate = _recalculated(ctx, rate, round(b / a, 6) if a and b is not None else None, "全年执行数 ÷ 全年预算数")
     weight = _amount(ctx, cols.get("weight"), money=False)
     score = _amount(ctx, cols.get("score"), money=False)
     if score.value is None and score.cell and score.cell in form.uncached and rate.value is not None:
         # likewise the 得分 formula: 分值 × 执行率, at most the 分值
         score = Amount(round((weight.value or 10.0) * min(rate.value, 1.0), 2), score.cell, "")
+    score = _recalculated(ctx, score, round((weight.value or 10.0) * min(rate.value, 1.0), 2)
+                          if rate.value is not None else None, "分值 × 执行率")
     return Funds(
         total=total, appropriation=rows.get("appropriation"), own_level=rows.get("own_level"),
         carryover=rows.get("carryover"), other=rows.get("other"),
@@ -218,7 +225,7 @@ def _funds(ctx: _Context) -> Funds:
     )
 
 
-def _derive_total(form: RawForm, rows: dict[str, FundsRow]) -> FundsRow:
+def _derive_total(ctx: _Context, rows: dict[str, FundsRow]) -> FundsRow:
     """The 年度资金总额 row, with formula cells that have no cached value derived from its parts."""
     total = rows.get("total", FundsRow("年度资金总额"))
     parts = [rows[k] for k in ("appropriation", "carryover", "other") if k in rows]
@@ -226,9 +233,22 @@ def _derive_total(form: RawForm, rows: dict[str, FundsRow]) -> FundsRow:
     for key in ("initial", "budget", "actual"):
         amount = getattr(total, key)
         values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
-        if amount.value is None and amount.cell in form.uncached and values:
+        if amount.value is None and amount.cell in ctx.form.uncached and values:
             derived[key] = Amount(round(sum(values), 6), amount.cell, "")
+        elif values and amount.cell in ctx.form.recalculated:
+            derived[key] = _recalculated(ctx, amount, round(sum(values), 6), "其下各来源之和")
     return replace(total, **derived) if derived else total
+
+
+def _recalculated(ctx: _Context, amount: Amount, derived: float | None, how: str) -> Amount:
+    """A formula's saved 0 in a workbook marked to be recalculated on opening, as the form says the formula
+    would show it (``derived``, ``how``), when that is not 0: XlsxWriter saves 0 for every formula it is given
+    no result for, and Excel shows the real one. A true 0, or one nothing can be derived for, stays 0."""
+    if amount.value != 0 or amount.cell not in ctx.form.recalculated or not derived:
+        return amount
+    ctx.add("F003", amount.cell, f"该单元格是公式，文件中保存的结果为 0，但文件要求打开时重新计算（由程序生成、未在 Excel/WPS "
+                                 f"中保存过），已按{how}推算为 {format_number(derived)}；建议在 Excel 中打开后保存再提交")
+    return Amount(derived, amount.cell, "")
 
 
 @lru_cache(maxsize=1024)

@@ -34,7 +34,8 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache, partial, wraps
 from pathlib import Path
-from typing import Callable, NamedTuple
+from types import MappingProxyType
+from typing import Callable, Mapping, NamedTuple
 from urllib.parse import unquote
 
 import python_calamine
@@ -82,6 +83,7 @@ class RawForm:
     amount_unit: str = "万元"
     amount_unit_cell: str = ""
     uncached: frozenset[str] = frozenset()  # A1 cells holding a formula with no cached value
+    recalculated: frozenset[str] = frozenset()  # formula cells whose cached 0 the workbook says to recalculate
     more_names: tuple[str, ...] = ()  # 项目名称 labels of further forms on the same sheet, not read
 
 
@@ -93,6 +95,7 @@ class SheetMarks:
     errors: dict[str, str] = field(default_factory=dict)  # A1 cell -> the error value it shows ("#REF!")
     hidden_rows: frozenset[int] = frozenset()  # 1-based
     hidden_cols: frozenset[int] = frozenset()  # 1-based
+    recalculated: frozenset[str] = frozenset()  # formula cells with a cached 0 in a workbook marked fullCalcOnLoad
     # the A1 cells holding a number shown as a percentage (0.98 as 98%), looked up from the file's bytes
     # only for a form with numbers among its indicator values (``_show_percents``)
     percent: Callable[[bytes], frozenset[str]] | None = None
@@ -314,7 +317,7 @@ def _read_into(book: Workbook, path: Path) -> None:
         form = find_form(rows, merged, book.file, sheet_name)
         if form is None:
             continue
-        form.uncached = marked.uncached
+        form.uncached, form.recalculated = marked.uncached, marked.recalculated
         _show_percents(form, marked.percent, data)
         hidden_read = hidden_rows_read(form, marked.hidden_rows)
         if hidden_read:
@@ -364,7 +367,7 @@ def _show_percents(form: RawForm, percent: Callable[[bytes], frozenset[str]] | N
             row[key] = RawCell(format_number(raw.value * 100) + "%", raw.cell)
 
 
-MAX_PERCENT = 1e12  # a fraction whose percentage would be a number of more than 15 digits is left as it is
+MAX_PERCENT = 1e12  # a fraction whose percentage would be 10^14 or more is no reading of a form: left as it is
 
 
 def _hidden_projects(visible: list[RawForm], hidden: list[RawForm]) -> list[RawForm]:
@@ -777,7 +780,8 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
         except _Reject as reject:
             too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
             continue
-        found = SheetMarks(frozenset(_uncached_cells(xml, recalculated)), _error_cells(xml), *_hidden_lines(xml),
+        uncached, zero = _uncached_cells(xml, recalculated)
+        found = SheetMarks(frozenset(uncached), _error_cells(xml), *_hidden_lines(xml), recalculated=frozenset(zero),
                            percent=partial(_sheet_percents, members[name], members[styles], plain) if styles in members
                            else None)
         if found != NO_MARKS:
@@ -946,10 +950,9 @@ _CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0
 _ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1,16})\s*</")
 
 
-_HIDDEN = re.compile(rb"""hidden\s*=\s*["']\s*(?:1|true)""")
+_HIDDEN = re.compile(rb"""hidden\s*=\s*["']\s*(?:1|true)\s*["']""")  # led by a literal: a fast scan
 _ROW_START = re.compile(rb"""<(?:[\w.-]+:)?row\s[^<>]*>""")
 _COL_START = re.compile(rb"""<(?:[\w.-]+:)?col\s[^<>]*>""")
-_HIDDEN_ATTR = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]{1,7})""")
 _COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["']\s*([0-9]{1,5})""")
 
@@ -959,10 +962,10 @@ def _hidden_lines(xml: bytes) -> tuple[frozenset[int], frozenset[int]]:
     column; Excel shows and prints the form without them."""
     if _HIDDEN.search(xml) is None:  # the usual sheet: one scan in C (LibreOffice writes hidden="false")
         return frozenset(), frozenset()
-    rows = [int(m.group(1)) for tag in filter(_HIDDEN_ATTR.search, _ROW_START.findall(xml))
+    rows = [int(m.group(1)) for tag in filter(_HIDDEN.search, _ROW_START.findall(xml))
             if (m := _ROW_NUMBER.search(tag))]
     spans = set()  # (first, last) column of each hidden <col>, within the columns read
-    for tag in filter(_HIDDEN_ATTR.search, _COL_START.findall(xml)):
+    for tag in filter(_HIDDEN.search, _COL_START.findall(xml)):
         bounds = dict(_COL_SPAN.findall(tag))
         if b"min" in bounds and int(bounds[b"min"]) <= MAX_COLS:
             low = int(bounds[b"min"])
@@ -1046,7 +1049,6 @@ def _cached_when_small(func):
 # the parts of styles.xml that say how a cell shows its number (attribute values never hold ">" here)
 _NUM_FMTS_START = re.compile(rb"<(?:[\w.-]+:)?numFmts[\s>]")  # not a dxf's
 _NUM_FMTS_END = re.compile(rb"</(?:[\w.-]+:)?numFmts\s*>")
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _XF = re.compile(rb"<(?:[\w.-]+:)?xf[\s/>][^>]*")
 _NUM_FMT = re.compile(rb"<(?:[\w.-]+:)?numFmt[\s/>][^>]*")
 _NUM_FMT_ID = re.compile(rb"""(?:^|\s)numFmtId\s*=\s*["']\s*([0-9]+)""")
@@ -1062,7 +1064,7 @@ def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[in
     the style's number format, built in or the workbook's own: "%" in the format's first section, for
     positive numbers), as written plainly and in any shape, and those styles; None when no style does."""
     if b"<!--" in styles:
-        styles = _COMMENT.sub(b"", styles)
+        styles = _without_comments(styles)
     ids = set(_PERCENT_IDS)
     start = _NUM_FMTS_START.search(styles)
     end = _NUM_FMTS_END.search(styles, start.end()) if start else None  # none after the first start: none at all
@@ -1083,6 +1085,17 @@ def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[in
     # led by a literal (a fast scan); the whitespace before the general one's "s" is checked by ``_percent_cells``
     return (re.compile(rb' s="0*(?:' + alternatives + rb')"'),
             re.compile(rb"""s\s*=\s*["']\s*0*(?:""" + alternatives + rb""")\s*["']"""), indices)
+
+
+def _without_comments(xml: bytes) -> bytes:
+    """``xml`` without its comments, in one pass (a lazy <!--.*?--> went on to the end from every unclosed one:
+    quadratic on a processing instruction full of them); an unclosed one stays, as the regex left it."""
+    out, pos = [], 0
+    while (start := xml.find(b"<!--", pos)) >= 0 and (end := xml.find(b"-->", start + 4)) >= 0:
+        out.append(xml[pos:start])
+        pos = end + 3
+    out.append(xml[pos:])
+    return b"".join(out)
 
 
 def _tag_position(xml: bytes, name: bytes, start: int = 0) -> int:
@@ -1135,12 +1148,12 @@ _CELL_STYLE = re.compile(rb"""\ss\s*=\s*["']\s*([0-9]{1,9})\s*["']""")
 _FULL_CALC = re.compile(rb"""<(?:[\w.-]+:)?calcPr\s[^<>]*?\bfullCalcOnLoad\s*=\s*["']\s*(?:1|true)\s*["']""")
 
 
-def _uncached_cells(xml: bytes, recalculated: bool = False) -> set[str]:
+def _uncached_cells(xml: bytes, recalculated: bool = False) -> tuple[set[str], set[str]]:
     """Formula cells with no cached value (written by a program, never opened in Excel):
-    <c r="E6"><f>SUM(E7:E10)</f></c>, or an empty <v/>; with ``recalculated`` (the workbook is marked to be
-    recalculated on opening), also a cached 0: XlsxWriter writes <v>0</v> for every formula it is given
-    no result for, and Excel shows the real one. (A true 0 is derived again as 0.)"""
-    found = set()
+    <c r="E6"><f>SUM(E7:E10)</f></c>, or an empty <v/>; and, when the workbook is marked to be ``recalculated``
+    on opening, those whose cached value is 0: XlsxWriter writes <v>0</v> for every formula it is given no
+    result for, and Excel shows the real one (``normalise`` derives it where the form allows)."""
+    found, zero = set(), set()
     formula = _FORMULA.search(xml)
     start, scanned = -1, 0
     while formula is not None:
@@ -1152,12 +1165,13 @@ def _uncached_cells(xml: bytes, recalculated: bool = False) -> set[str]:
             break
         body = xml[pos:end]
         v = body.find(b"<v>")
-        if v < 0 or body.startswith(b"</v>", v + 3) or recalculated and body.startswith(b"0</v>", v + 3):
+        empty = v < 0 or body.startswith(b"</v>", v + 3)
+        if empty or recalculated and body.startswith(b"0</v>", v + 3):
             ref = _CELL_REF.match(xml, start)
             if ref:
-                found.add(ref.group(1).decode())
+                (found if empty else zero).add(ref.group(1).decode())
         formula = _FORMULA.search(xml, end)
-    return found
+    return found, zero
 
 
 def _col_index(letters: bytes) -> int:
@@ -1412,20 +1426,20 @@ def _in_order(tags: list[bytes], first: re.Pattern, second: re.Pattern) -> list[
 
 
 @_cached_when_small
-def _sheet_names(book: bytes, rels: bytes) -> dict[str, str]:
-    """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships (shared
-    between calls: not to be changed)."""
+def _sheet_names(book: bytes, rels: bytes) -> Mapping[str, str]:
+    """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships (read-only:
+    shared between calls)."""
     tags = _REL_TAG.findall(rels)
     targets = {rid: target for rid, target in _in_order(tags, _ID_Q, _TARGET_Q)}
     targets.update({rid: target for target, rid in _in_order(tags, _TARGET_Q, _ID_Q)})
-    names = {}
+    names: dict[str, str] = {}
     for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q):
         target = targets.get(rid, b"")
         shown = html.unescape(name.decode("utf-8", "replace"))
         names[_resolve(target)] = shown
         if b"%" in target:
             names.setdefault(_resolve(target, decoded=True), shown)
-    return names
+    return MappingProxyType(names)
 
 
 def _open_failure(path: Path, data: bytes, exc: Exception) -> str:

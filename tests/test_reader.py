@@ -303,13 +303,18 @@ def _without_full_calc(path: Path) -> Path:
 
 
 def test_results_xlsxwriter_left_for_excel_to_calculate_are_not_read_as_zero(tmp_path):
-    """An XlsxWriter form's 执行率 and 得分 formulas hold 0 until Excel recalculates (the workbook says so):
-    read as uncached (F003, derived: 100%, 10), not as 0 (B006 twice and S001, errors)."""
+    """An XlsxWriter form's formulas hold 0 until Excel recalculates (the workbook says so): 全年执行数, 执行率,
+    得分 and 总分 are read as the form says they would show (F003 saying so: 22.5, 100%, 10, 80), not as 0
+    (B012/B006 and S001, errors). A formula whose 0 is true, or that nothing derives (an indicator's 得分), stays 0."""
     path = _xlsxwriter_copy(write_spec(tmp_path / "f.xlsx", spec()), tmp_path / "x.xlsx",
-                            {"G6": "=E6/D6", "H6": "=ROUND(MIN(G6,1)*F6,2)"})
+                            {"E6": "=SUM(E7,E9:E10)", "G6": "=E6/D6", "H6": "=ROUND(MIN(G6,1)*F6,2)",
+                             "H14": "=0*G14", "H20": "=SUM(H14:H19)+H6"})
     project, issues = read_one(path)
-    assert (project.funds.rate_written.value, project.funds.score_written.value) == (1.0, 10)
-    assert sorted((i.code, i.cell) for i in issues) == [("F003", "G6"), ("F003", "H6")]
+    funds = project.funds
+    assert (funds.total.actual.value, funds.rate_written.value, funds.score_written.value) == (22.5, 1.0, 10)
+    assert project.indicators[0].score_written.value == 0 and project.total_written.value == 80
+    assert sorted((i.code, i.cell) for i in issues) == [("F003", c) for c in ("E6", "G6", "H20", "H6")]
+    assert all("保存的结果为 0" in i.message for i in issues)
 
 
 def test_a_formula_whose_saved_result_is_zero_is_read_as_zero(tmp_path):
