@@ -28,11 +28,12 @@ WIDE = Context(prec=400)
 
 def round2(x: float) -> float:
     """ROUND_HALF_UP to 2 decimals, as a finance officer's calculator does (5.035 -> 5.04), on the number's
-    15 significant digits, all a double holds reliably: 4.5 × 17 / 20 is 3.8249999999999997 in binary, 3.825
-    on the calculator, hence 3.83."""
+    15 significant digits, all a double holds reliably: 4.5 × 85% (17/20) is 3.8249999999999997 in binary,
+    3.825 on the calculator, hence 3.83."""
     if not math.isfinite(x):
         return x
-    return float(Decimal(f"{x:.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=WIDE))
+    rounded = float(Decimal(f"{x:.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=WIDE))
+    return rounded if math.isfinite(rounded) else x  # the largest doubles round up past the largest
 
 
 def fmt(x: float) -> str:

@@ -1060,6 +1060,7 @@ def _crafted_inputs():
         "recalculation": lambda: reader._FULL_CALC.search(b"<!--" + b"<calcPr " * 16_000 + b"-->"),
         "shared strings": lambda: reader._SST.search(b"<!--" + b"<sst " * 16_000 + b"'-->"),
         "number formats": lambda: reader._percent_styles(b"<?x " + b"<numFmts " * 16_000 + b"?>"),
+        "comments": lambda: reader._percent_styles(b"<?x " + b"<!--" * 32_000 + b"?>"),
         "format code": lambda: reader._percent_styles(b'<numFmts><numFmt numFmtId="164" formatCode="'
                                                       + b"[" * 64_000 + b'"/></numFmts>'),
         "merged ranges": lambda: returns.MERGE_REF.findall(b"<!--" + b"<mergeCell " * 8_000 + b"-->"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Project
@@ -26,7 +28,7 @@ def project(a=81.20, b=40.88, a0=None, indicators=()):
 def test_round_half_up():
     assert round2(5.035) == 5.04 and round2(2.675) == 2.68 and round2(5.0344) == 5.03
     assert round2(4.5 * (17 / 20)) == 3.83 and round2(-4.5 * (17 / 20)) == -3.83  # 3.8249999999999997 in binary
-    assert round2(1e300) == 1e300 and round2(0.004999999) == 0.0
+    assert round2(1e300) == 1e300 and round2(0.004999999) == 0.0 and round2(1.7976931348623157e308) < math.inf
 
 
 def test_a_score_that_ends_in_five_rounds_up_as_on_a_calculator():
