@@ -203,21 +203,19 @@ def _funds(ctx: _Context) -> Funds:
     if total.budget.value is None and total.initial.value is not None and "budget" not in form.funds_columns:
         ctx.add("B013", total.initial.cell, "表中没有全年预算数栏，以年初预算数作为全年预算数计算执行率")
     cols = form.funds.get("total", {})
-    rate = _amount(ctx, cols.get("rate"), money=False, percent=True)
-    if rate.value is None and rate.cell and rate.cell in form.uncached:
-        # the unit's 执行率 formula, never calculated: what it would show is B/A
-        a, b = total.budget.value, total.actual.value
-        if a and b is not None:
-            rate = Amount(round(b / a, 6), rate.cell, "")
     a, b = total.budget.value, total.actual.value
-    rate = _recalculated(ctx, rate, round(b / a, 6) if a and b is not None else None, "全年执行数 ÷ 全年预算数")
+    shown_rate = round(b / a, 6) if a and b is not None else None  # what the unit's 执行率 formula shows: B/A
+    rate = _amount(ctx, cols.get("rate"), money=False, percent=True)
+    if rate.value is None and rate.cell and rate.cell in form.uncached and shown_rate is not None:
+        rate = Amount(shown_rate, rate.cell, "")  # the formula, never calculated
+    rate = _recalculated(ctx, rate, shown_rate, "全年执行数 ÷ 全年预算数")
     weight = _amount(ctx, cols.get("weight"), money=False)
     score = _amount(ctx, cols.get("score"), money=False)
-    if score.value is None and score.cell and score.cell in form.uncached and rate.value is not None:
-        # likewise the 得分 formula: 分值 × 执行率, at most the 分值
-        score = Amount(round((weight.value or 10.0) * min(rate.value, 1.0), 2), score.cell, "")
-    score = _recalculated(ctx, score, round((weight.value or 10.0) * min(rate.value, 1.0), 2)
-                          if rate.value is not None else None, "分值 × 执行率")
+    # likewise the 得分 formula: 分值 × 执行率, at most the 分值
+    shown_score = round((weight.value or 10.0) * min(rate.value, 1.0), 2) if rate.value is not None else None
+    if score.value is None and score.cell and score.cell in form.uncached and shown_score is not None:
+        score = Amount(shown_score, score.cell, "")
+    score = _recalculated(ctx, score, shown_score, "分值 × 执行率")
     return Funds(
         total=total, appropriation=rows.get("appropriation"), own_level=rows.get("own_level"),
         carryover=rows.get("carryover"), other=rows.get("other"),
