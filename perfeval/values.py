@@ -87,14 +87,15 @@ NOTE_BAD_DATE = "日期无效，请核对"
 NOTE_BAD_NUMBER = "数值无效，请核对"
 NOTE_FORMULA_ERROR = "单元格显示公式的错误值，请修正公式或直接填写数值"
 
-
-def formula_error(text: str) -> str:
-    """The words every message about a formula's error value in a cell shares."""
-    return f"显示公式的错误值“{text}”（公式出错）"
 # What Excel and WPS show in a cell whose formula failed (the reader puts it back where calamine
 # reads an empty cell)
 FORMULA_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                             "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+
+
+def formula_error(text: str) -> str:
+    """The words every message about a formula's error value in a cell shares."""
+    return f"显示公式的错误值“{text}”（公式出错）"
 
 EMPTY_MARKERS: frozenset[str] = frozenset({
     "", "—", "-", "/", "*", "无", "－", "——", "／", "∕", "暂无", "--", "－－", "–", "―", "\\", "＼",
@@ -190,6 +191,11 @@ _AMOUNT_RE = re.compile(
     r"(?P<unit>%|万元|万|元|分)?")
 
 
+def _amount_match(text: str) -> re.Match | None:
+    """An amount's text read whole: sign, number, unit; folded, without spaces, ¥ or a trailing 整."""
+    return _AMOUNT_RE.fullmatch(_SPACE_RE.sub("", text.translate(_FOLD)).lstrip("¥￥$").removesuffix("整"))
+
+
 def parse_amount(raw: object) -> float | None:
     """A money/points cell: float/int as is; text "81.20", "81.2万元", "1,234.50", "１２", "81.20 " ->
     number; empty markers -> None; raises ValueError(Chinese message) for text that is not a number
@@ -209,8 +215,7 @@ def parse_amount(raw: object) -> float | None:
     if isinstance(raw, (dt.date, dt.datetime, dt.time)):
         raise ValueError(f"“{clean_text(raw)}”是日期，不是数字，请填写阿拉伯数字，如 81.20")
     text = clean_text(raw)
-    s = _SPACE_RE.sub("", text.translate(_FOLD)).lstrip("¥￥$").removesuffix("整")
-    m = _AMOUNT_RE.fullmatch(s)
+    m = _amount_match(text)
     if m is None:
         raise ValueError(f"“{text}”不是有效的数字，请填写阿拉伯数字，如 81.20")
     number = Decimal(m["num"].replace(",", ""))
@@ -226,7 +231,7 @@ def written_money_unit(raw: object) -> str:
     or "" (a bare number, or no amount at all)."""
     if raw.__class__ is not str or "元" not in raw and "万" not in raw:
         return ""
-    m = _AMOUNT_RE.fullmatch(_SPACE_RE.sub("", clean_text(raw).translate(_FOLD)).lstrip("¥￥$").removesuffix("整"))
+    m = _amount_match(clean_text(raw))
     unit = m["unit"] if m is not None else ""
     return "万元" if unit in ("万元", "万") else unit if unit == "元" else ""
 

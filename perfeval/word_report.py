@@ -199,6 +199,11 @@ def _row_text(text: object) -> str:
     return f"{text[:ROW_TEXT_LIMIT]}……（共{len(text):,}字，全文见绩效自评汇总.xlsx）"
 
 
+def _row_bare(text: object) -> str:
+    """``_row_text`` without the closing punctuation a sentence adds its own of (``_bare``)."""
+    return _bare(_row_text(text))
+
+
 def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in _clean(text).split("\n") if line.strip()]
 
@@ -209,7 +214,7 @@ def _value_text(value: Value) -> str:
     Staff write "近450余万": two approximations at once (N001). Generated sentences keep the
     trailing one (余/多/左右) and drop the leading 近 (or a leading 约).
     """
-    text = _bare(_row_text(value.text))
+    text = _row_bare(value.text)
     if APPROXIMATE.search(text):
         text = LEADING_APPROXIMATION.sub("", text)
     return text
@@ -328,7 +333,7 @@ def _project_name(r: ProjectResult) -> str:
 
 def _indicator_name(s: IndicatorScore) -> str:
     i = s.indicator
-    return _bare(_row_text(i.name)) or _bare(_row_text(i.level2)) or _bare(_row_text(i.level1)) or "未命名指标"
+    return _row_bare(i.name) or _row_bare(i.level2) or _row_bare(i.level1) or "未命名指标"
 
 
 def _kinds_present(r: ProjectResult) -> set[str]:
@@ -550,7 +555,7 @@ def _funds_overview_rows(facts: _Facts) -> list[list[_Cell]]:
 
 def _goal_paragraphs(r: ProjectResult) -> list[str]:
     texts = [_sentence(p) for p in _paragraphs(r.project.goal)]
-    targets = [name + target for name, target in ((_bare(_row_text(i.name)), _value_text(i.target))
+    targets = [name + target for name, target in ((_row_bare(i.name), _value_text(i.target))
                                                   for i in r.project.indicators)
                if name and target]
     if targets:
@@ -718,7 +723,7 @@ def _indicator_sentence(s: IndicatorScore) -> str:
     if not _missing(s.ratio):
         parts.append(f"完成率{_rate(s.ratio)}")
     parts.append(f"得{_points(s.score)}分" if not _missing(s.score) else "未能自动评分，需人工核定")
-    deviation = _bare(_row_text(s.indicator.deviation))
+    deviation = _row_bare(s.indicator.deviation)
     return f"{_indicator_name(s)}：" + "，".join(parts) + (f"（偏差原因：{deviation}）" if deviation else "") + "。"
 
 
