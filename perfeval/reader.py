@@ -483,9 +483,9 @@ _ENCRYPTION_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".
 def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, SheetMarks]]:
     """Bounded work before any parser runs. Returns a problem (code, message) or None, and, per
     sheet name, what its XML says that calamine does not give (``SheetMarks``): formulas with no
-    cached value, error values (calamine reads them as empty cells), hidden rows and columns, and the
-    F007 of a sheet too large to load while other sheets may hold the form (a 明细 of thousands of
-    rows beside it).
+    cached value (or a saved 0 the workbook says to recalculate), error values (calamine reads them as
+    empty cells), hidden rows and columns, the way to its percent-formatted cells, and the F007 of a
+    sheet too large to load while other sheets may hold the form (a 明细 of thousands of rows beside it).
 
     A zip whose members would inflate beyond the limits is rejected from its central directory
     without decompressing anything; members that calamine parses are then inflated (never past
@@ -778,7 +778,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             if counts[name] == len(xml) // 4:
                 loose.add(name)
         except _Reject as reject:
-            too_large[name] = _named(reject, name, stored, data, members, rels)  # never loaded; not counted
+            too_large[name] = _named(reject, name, stored, _sheet_names(book_xml, rels))  # never loaded; not counted
             continue
         uncached, zero = _uncached_cells(xml, recalculated)
         found = SheetMarks(frozenset(uncached), _error_cells(xml), *_hidden_lines(xml), recalculated=frozenset(zero),
@@ -797,22 +797,19 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             del counts[largest]
             marks.pop(largest, None)
             if largest in listed:
-                too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, data,
-                                            members, rels)
+                too_large[largest] = _named(_Reject("F007", _TOO_MANY_CELLS), largest, members[largest].name, listed)
     if too_large and len(too_large) == len([n for n in sheets if not n.endswith(".bin")]):
         raise next(iter(too_large.values()))  # nothing else to read: the file is rejected
-    if not marks and not too_large:
-        return None, {}
     names = _sheet_names(book_xml, rels)
     marks.update({name: SheetMarks(too_large=reject.problem[1]) for name, reject in too_large.items()})
     return None, {names[member]: found for member, found in marks.items() if member in names}
 
 
-def _named(reject: _Reject, name: str, stored: str, data: bytes, members: dict[str, _Member], rels: bytes) -> _Reject:
-    """The rejection of a sheet, naming it as users see it rather than by its place in the zip; raised
-    at once unless it is an F007 (a sheet too large, which the others may do without), or when the
-    sheet is not one the workbook lists."""
-    shown = _sheet_names(_workbook_xml(data, members), rels).get(name)
+def _named(reject: _Reject, name: str, stored: str, names: Mapping[str, str]) -> _Reject:
+    """The rejection of a sheet, naming it as users see it (``names``: ``_sheet_names``) rather than by its
+    place in the zip; raised at once unless it is an F007 (a sheet too large, which the others may do
+    without), or when the sheet is not one the workbook lists."""
+    shown = names.get(name)
     if shown is None:
         raise reject
     code, message = reject.problem
@@ -947,6 +944,11 @@ _FORMULA = re.compile(rb"<f[ >/]")
 _CELL_START = re.compile(rb"<((?:[\w.-]+:)?)c(\s" + _ATTRIBUTES[:-1] + rb")(?<!/)>")
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0,6})\s*["']""")
+def _a1(ref: re.Match) -> str:
+    """A ``_CELL_REF_ATTR`` match as calamine reads the reference: "e06" -> "E6"."""
+    return ref.group(1).upper().decode() + str(int(ref.group(2)))
+
+
 _ERROR_VALUE = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*(#[A-Za-z0-9/!?._]{1,16})\s*</")
 
 
@@ -1030,7 +1032,7 @@ def _error_cells(xml: bytes) -> dict[str, str]:
         end = xml.find(b"</" + prefix + b"c>", m.end(), following.start() if following else len(xml))
         value = _ERROR_VALUE.search(xml, m.end(), end) if end > 0 else None
         if ref is not None and value is not None:
-            found[ref.group(1).upper().decode() + str(int(ref.group(2)))] = value.group(1).decode()
+            found[_a1(ref)] = value.group(1).decode()
     return found
 
 
@@ -1058,11 +1060,20 @@ _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _PERCENT_IDS = {9, 10}  # Excel's built-in 0% and 0.00%
 
 
+class _PercentStyles(NamedTuple):
+    """The styles (cellXfs indices) that show a number as a percentage, and patterns finding their s="…"
+    attribute in a sheet: as written plainly (led by a literal: a fast scan), and in any shape (the
+    whitespace before its "s" is checked by ``_percent_cells``)."""
+
+    plain: re.Pattern
+    general: re.Pattern
+    indices: frozenset[int]
+
+
 @_cached_when_small
-def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[int]] | None:
-    """Patterns finding the s="…" attribute of a cell whose style shows its number as a percentage (by
-    the style's number format, built in or the workbook's own: "%" in the format's first section, for
-    positive numbers), as written plainly and in any shape, and those styles; None when no style does."""
+def _percent_styles(styles: bytes) -> _PercentStyles | None:
+    """The styles whose number format shows a number as a percentage (built in or the workbook's own: "%"
+    in the format's first section, for positive numbers); None when no style does."""
     if b"<!--" in styles:
         styles = _without_comments(styles)
     ids = set(_PERCENT_IDS)
@@ -1082,9 +1093,8 @@ def _percent_styles(styles: bytes) -> tuple[re.Pattern, re.Pattern, frozenset[in
         return None
     # the styles themselves, unless a bloated stylesheet has too many of them for one pattern
     alternatives = b"|".join(str(i).encode() for i in sorted(indices)) if len(indices) <= 64 else rb"[0-9]+"
-    # led by a literal (a fast scan); the whitespace before the general one's "s" is checked by ``_percent_cells``
-    return (re.compile(rb' s="0*(?:' + alternatives + rb')"'),
-            re.compile(rb"""s\s*=\s*["']\s*0*(?:""" + alternatives + rb""")\s*["']"""), indices)
+    return _PercentStyles(re.compile(rb' s="0*(?:' + alternatives + rb')"'),
+                          re.compile(rb"""s\s*=\s*["']\s*0*(?:""" + alternatives + rb""")\s*["']"""), indices)
 
 
 def _without_comments(xml: bytes) -> bytes:
@@ -1112,15 +1122,14 @@ def _sheet_percents(sheet: _Member, styles: _Member, plain: bool, data: bytes) -
     return _percent_cells(_inflate(data, sheet), _percent_styles(_inflate(data, styles)), plain)
 
 
-def _percent_cells(xml: bytes, styles: tuple[re.Pattern, re.Pattern, frozenset[int]] | None,
-                   plain: bool) -> frozenset[str]:
+def _percent_cells(xml: bytes, styles: _PercentStyles | None, plain: bool) -> frozenset[str]:
     """The number cells shown as percentages: <c r="F12" s="8"><v>0.98</v></c> with style 8 a 0%
     format, by their A1 reference. ``plain``: every cell tag is written plainly (``_check_extent``)."""
     if styles is None:
         return frozenset()
     found = []
     start, scanned, judged = -1, 0, None
-    for m in styles[0 if plain else 1].finditer(xml):
+    for m in (styles.plain if plain else styles.general).finditer(xml):
         if not plain and xml[m.start() - 1] not in b" \t\r\n":
             continue  # cols="8"
         later = xml.rfind(b"<", scanned, m.start())  # the last "<" before the hit, not looked for twice
@@ -1135,8 +1144,8 @@ def _percent_cells(xml: bytes, styles: tuple[re.Pattern, re.Pattern, frozenset[i
         kind = _CELL_TYPE.search(attrs)
         ref = _CELL_REF_ATTR.search(attrs)
         style = _CELL_STYLE.search(attrs)
-        if ref is not None and (kind is None or kind.group(1) == b"n") and style and int(style.group(1)) in styles[2]:
-            found.append(ref.group(1).upper().decode() + str(int(ref.group(2))))
+        if ref is not None and (kind is None or kind.group(1) == b"n") and style and int(style.group(1)) in styles.indices:
+            found.append(_a1(ref))
     return frozenset(found)
 
 

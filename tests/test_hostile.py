@@ -974,7 +974,7 @@ _XFS = b'<cellStyleXfs count="2"><xf numFmtId="9"/><xf numFmtId="0"/></cellStyle
 ])
 def test_percent_styles_are_found_by_their_number_format(styles, percent):
     found = reader._percent_styles(b"<styleSheet>" + styles + b"</styleSheet>")
-    assert (found and set(found[2])) == percent
+    assert (found and set(found.indices)) == percent
 
 
 @pytest.mark.parametrize("xml, found", [
