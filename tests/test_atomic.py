@@ -36,9 +36,16 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def ctrl_c_reaches_it() -> None:
+    """In the child before it starts Python: Ctrl-C's default disposition. A suite started as a background
+    job (``pytest &``, nohup) ignores SIGINT, every child inherits that, and Python then installs no
+    handler: the signal these tests send would be lost and the run finish as if never interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def perfeval(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "perfeval", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=ctrl_c_reaches_it)
 
 
 def assert_complete(out: Path) -> None:
@@ -57,6 +64,7 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
     before = {name: digest(out / name) for name in OUTPUTS}
     make_inbox(tmp_path / "inbox", 45)  # the next run would write different outputs
     inputs = {p.name: digest(p) for p in inbox.iterdir()}
+    interrupted = 0
     for delay in (0.5, 1.0, 1.6):
         second = perfeval("run", str(inbox), "-o", str(out), "-q", "--jobs", "1")
         time.sleep(delay)
@@ -64,6 +72,7 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
         second.wait(timeout=120)
         assert_complete(out)
         if sig == signal.SIGINT and second.returncode in INTERRUPTED_CODES:
+            interrupted += 1
             assert not list(out.glob(".perfeval-*")), "Ctrl-C cleans up its staging folder"
             said = second.stderr.read().decode("utf-8")
             # its message, unless the signal ended the interpreter itself where Python no longer turns
@@ -72,6 +81,8 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
             assert "已中断" in said or (second.returncode == -signal.SIGINT and not said), said
         elif sig == signal.SIGINT:  # not 130 (click's "Aborted!" is 1): only a run that finished first
             assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
+    # half a second into a 45-form run it is still starting or reading: Ctrl-C must have stopped it
+    assert sig != signal.SIGINT or interrupted, "no Ctrl-C interrupted its run"
     assert {p.name: digest(p) for p in inbox.iterdir()} == inputs
     # a completed run afterwards writes the new outputs and removes what a killed run left behind
     final = perfeval("run", str(inbox), "-o", str(out), "-q")
