@@ -96,17 +96,34 @@ declare("B013", INFO, "未填全年预算数，以年初预算数作为全年预
 declare("U001", WARNING, "没有单位情况表，报告文字由数据生成")
 
 
+# The names Windows, WPS, macOS and browsers give a second copy of a file: "X - 副本", "X - 副本 (2)",
+# "X - Copy", "X copy", "X副本", "X (1)", "X（2）"
+_COPY_NAME = re.compile(r"(?:\s*-\s*(?:副本|copy)|\s+copy|副本)(?:\s*[(（]\d{1,3}[)）])?$|\s*[(（]\d{1,3}[)）]$",
+                        re.IGNORECASE)
+
+
+def _named_as_copy(file: str) -> bool:
+    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return _COPY_NAME.search(stem) is not None
+
+
 def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
     """F004: the same project (编码, else 名称 + 实施单位) submitted more than once. Also returns the
     positions of the copies that repeat an earlier form of the same unit field for field (one file
     saved twice, or linked): the batch counts those once, by the first copy. Forms that only share a
     code, or a name and 实施单位, are both counted: one may be another project whose form was copied
-    with its code, and leaving it out would drop its figures from every total."""
+    with its code, and leaving it out would drop its figures from every total.
+
+    "First" is in reading order, except that a file named as a copy ("X - 副本.xlsx", "X (1).xlsx")
+    comes after the others: "X - 副本.xlsx" sorts before "X.xlsx", and staff would find the original
+    marked 重复提交 and the copy kept."""
     keys = [p.code or f"{p.name}|{p.implementer}" for p in projects]
     counts = Counter(keys)
     found, repeats = [], set()
     earlier: dict[str, list[Project]] = {}
-    for k, (key, p) in enumerate(zip(keys, projects)):
+    order = sorted(range(len(projects)), key=lambda k: counts[keys[k]] > 1 and _named_as_copy(projects[k].file))
+    for k in order:
+        key, p = keys[k], projects[k]
         if counts[key] < 2 or not p.name:
             continue
         if key not in earlier:
@@ -122,8 +139,8 @@ def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
             message = (f"项目“{p.name}”已在 {f.file}（{f.sheet}）中提交过，两份内容不同，汇总中均已计入；"
                        "请核对后删除多余的一份（如为不同项目，请更正项目编码或名称）")
             earlier[key].append(p)
-        found.append(_at(p, "F004", p.cells.get("name", ""), message))
-    return found, repeats
+        found.append((k, _at(p, "F004", p.cells.get("name", ""), message)))
+    return [issue for _, issue in sorted(found, key=lambda pair: pair[0])], repeats
 
 
 def _same_form(a: Project, b: Project) -> bool:

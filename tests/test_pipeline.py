@@ -549,6 +549,29 @@ def test_a_form_sent_twice_counts_once_and_a_shared_code_counts_both(tmp_path):
     assert sorted(p.name for p in (out / "退回修改").iterdir()) == ["0_再次提交_审核意见.xlsx", "3_照抄编码_审核意见.xlsx"]
 
 
+def test_the_original_is_kept_and_the_file_named_as_a_copy_is_the_repeat(tmp_path):
+    """"X - 副本.xlsx" sorts before "X.xlsx" (a space before the dot), so reading order alone kept the copy
+    and marked the original 重复提交. A file named as a copy comes after the others, whatever its place."""
+    from perfeval.pipeline import evaluate
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_spec(inbox / "民政局专项经费01.xlsx", spec(name="专项经费", code="MZ01"))
+    shutil.copyfile(inbox / "民政局专项经费01.xlsx", inbox / "民政局专项经费01 - 副本.xlsx")
+    write_spec(inbox / "教育局项目.xlsx", spec(name="教育项目", code="JY01"))
+    write_spec(inbox / "教育局项目(1).xlsx", spec(name="教育项目", code="JY01", year=2020))  # edited since
+    batch = evaluate([inbox], load_rules(), 2021)
+    status = {f.name: f.status for f in batch.files}
+    assert status["民政局专项经费01.xlsx"] == "已读取" and status["民政局专项经费01 - 副本.xlsx"] == "重复提交"
+    assert sorted(r.project.file for r in batch.results) == ["教育局项目(1).xlsx", "教育局项目.xlsx",
+                                                             "民政局专项经费01.xlsx"]
+    f004 = {i.file: i.message for i in batch.issues if i.code == "F004"}
+    assert set(f004) == {"民政局专项经费01 - 副本.xlsx", "教育局项目(1).xlsx"}
+    assert "与 民政局专项经费01.xlsx（" in f004["民政局专项经费01 - 副本.xlsx"]
+    assert "已在 教育局项目.xlsx（" in f004["教育局项目(1).xlsx"]
+
+
 def test_a_repeated_form_stays_with_its_unit_and_across_units_both_count(tmp_path):
     """A repeat's F004 belongs to its unit's report and mail though its project is counted once; the
     same form in two units' folders is counted in both (moving it to one unit would be a guess)."""
