@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,16 @@ SEED_FUNDS = {
 
 
 def load_builder():
-    """Import build_examples.py by path: examples/ is not a package."""
+    """Import build_examples.py by path: examples/ is not a package. Without writing its bytecode: a
+    __pycache__ folder in the example inbox would be one more ignored file in every run over it (the
+    golden outputs' file list among them) wherever Python writes bytecode, as it does by default."""
     spec = importlib.util.spec_from_file_location("build_examples", EXAMPLE_DIR / "build_examples.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes
     return module
 
 
