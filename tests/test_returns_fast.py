@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import subprocess
 import tracemalloc
 import warnings
 import zipfile
@@ -32,6 +31,7 @@ from perfeval.returns import (AUTHOR, ERROR_COLOR, HEADERS, MAX_MARKED_CELLS, RE
                               write_marked_copy, write_marked_copy_openpyxl)
 from perfeval.xlsx_edit import WS_ORDER, Unsupported, write_marked_copy_fast
 from tests.corpus import CORPUS, Form, standard_sheet, write_book
+from tests.office import run_soffice
 from tests.test_hostile import deflate, members_of, write_raw_zip
 from tests.test_returns import FILE, ISSUES, SHEET, build_form, fill_of, review_rows
 
@@ -627,9 +627,9 @@ def test_the_copy_opens_in_libreoffice(tmp_path):
     dest = tmp_path / "copy.xlsx"
     write_marked_copy_fast(source, probe_issues(source), dest)
     out = tmp_path / "csv"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                    "--outdir", str(out), str(dest)], check=True, capture_output=True, timeout=180)
+    run_soffice(soffice, tmp_path / "profile",
+                "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                "--outdir", str(out), str(dest))
     sheets = sorted(out.glob("*.csv"))
     assert len(sheets) == len(load(source).sheetnames) + 1
     review = next(p for p in sheets if REVIEW_SHEET in p.name).read_text("utf-8")
@@ -705,9 +705,8 @@ def test_a_copy_saved_by_libreoffice_itself_loses_the_last_rounds_marks(tmp_path
     source = build_form(tmp_path / "form.xlsx")
     first = tmp_path / "round1.xlsx"
     write_marked_copy_fast(source, ISSUES[:3], first)
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(first)],
-                   check=True, capture_output=True, timeout=180)
+    run_soffice(soffice, tmp_path / "profile",
+                "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(first))
     resaved = tmp_path / "lo" / "round1.xlsx"
     for writer in (write_marked_copy_fast, returns.write_marked_copy_openpyxl):
         second = tmp_path / f"round2_{writer.__name__}.xlsx"

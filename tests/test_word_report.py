@@ -7,7 +7,6 @@ import difflib
 import os
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from docx.text.paragraph import Paragraph
 
 from perfeval.model import Batch, UnitInfo, Value
 from perfeval.word_report import write_report
+from tests.office import run_soffice
 
 GOLDEN = Path(__file__).parent / "golden" / "word_report_sample.txt"
 THEME_ATTRIBUTES = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
@@ -397,9 +397,7 @@ def test_renders_to_pdf_with_libreoffice(tmp_path, batch):
     source = tmp_path / "report.docx"
     write_report(batch, source)
     out = tmp_path / "pdf"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-                    "--convert-to", "pdf", "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
+    run_soffice(soffice, tmp_path / "profile", "--convert-to", "pdf", "--outdir", str(out), str(source))
     pdf = (out / "report.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 3
 
