@@ -22,7 +22,7 @@ from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
 from perfeval.discover import is_archive
 from perfeval.model import ERROR, INFO, WARNING, Batch
 from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
-from perfeval.pipeline import Progress
+from perfeval.pipeline import RETURNS_DIR, Outputs, Progress
 from perfeval.rules import RulesError, load_rules
 from perfeval.workers import default_jobs, start_early
 
@@ -291,8 +291,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
                 click.echo(f"其中压缩包未解压：{_some(archives)}；如含自评表，请解压后放入收件文件夹再运行")
         click.echo(f"全年预算数合计 {t['budget']:.2f} 万元，全年执行数合计 {t['actual']:.2f} 万元，"
                    f"执行率 {(t['rate'] or 0) * 100:.2f}%。")
-        click.echo(f"输出：{outputs.summary}、{'、'.join(str(p) for p in outputs.reports)}、{outputs.result}"
-                   + (f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / pipeline.RETURNS_DIR}" if outputs.returns else ""))
+        click.echo(_outputs_line(outputs))
         click.echo(f"用时 {elapsed:.2f} 秒。")
     sys.exit(_exit_code(batch))
 
@@ -501,6 +500,19 @@ def _print_issues(batch: Batch) -> None:
             where = f"{i.sheet}!{i.cell}" if i.cell else (i.sheet or "—")
             colour = {ERROR: "red", WARNING: "yellow"}.get(i.level)
             click.echo("  " + click.style(f"{i.level}", fg=colour) + f"  {where:<24} {i.code}  {i.message}")
+
+
+MAX_LISTED_REPORTS = 3
+
+
+def _outputs_line(outputs: Outputs) -> str:
+    """Where the run wrote its outputs. The units' reports are counted, not listed, past a few: a city's
+    batch has dozens, and a line of dozens of paths hides the rest of the summary."""
+    reports = [str(p) for p in outputs.reports]
+    if len(reports) > MAX_LISTED_REPORTS:
+        reports = [f"各单位绩效自评报告 {len(reports)} 份（{outputs.folder / '<单位名称>绩效自评报告.docx'}）"]
+    returns = f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / RETURNS_DIR}" if outputs.returns else ""
+    return f"输出：{outputs.summary}、{'、'.join(reports)}、{outputs.result}{returns}"
 
 
 def _summary_line(batch: Batch) -> str:

@@ -600,6 +600,37 @@ def test_a_repeated_form_stays_with_its_unit_and_across_units_both_count(tmp_pat
     assert "甲中心/a_副本.xlsx" in [i["file"] for i in issues if i["code"] == "F004"]
 
 
+@pytest.mark.parametrize("units", [1, 5])
+def test_run_closes_with_a_summary_of_the_batch_and_where_its_outputs_are(tmp_path, units):
+    """Files read and not, projects and scored ones, errors, warnings, the ignored files, the sums, every
+    output's place and the time taken. One report is named; a city's dozens of units' reports are counted,
+    not listed one by one (a 50-unit batch printed a line of 50 paths)."""
+    inbox = tmp_path / "inbox"
+    for n in range(units):
+        unit = f"第{n}中心"
+        (inbox / unit).mkdir(parents=True)
+        write_spec(inbox / unit / "项目.xlsx", spec(name=f"项目{n}", code=f"XM{n}", implementer=unit,
+                                                   rate=0.5 if n == 0 else 1.0))  # B006
+    (inbox / "坏.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    (inbox / "说明.txt").write_text("x", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    # the error: the broken file's F001; the warnings: each unit's U001 and the written 执行率's B006
+    assert lines[-5] == (f"读取文件 {units} 个，无法读取或无自评表 1 个；项目 {units} 个，已评分 {units} 个；"
+                         f"错误 1 个，警告 {units + 1} 个。")
+    assert lines[-4] == "已忽略非电子表格文件：说明.txt"
+    assert lines[-3] == (f"全年预算数合计 {units * 22.5:.2f} 万元，全年执行数合计 {units * 22.5:.2f} 万元，执行率 100.00%。")
+    reports = sorted(out.glob("*绩效自评报告.docx"))
+    assert len(reports) == units
+    listed = (f"各单位绩效自评报告 {units} 份（{out / '<单位名称>绩效自评报告.docx'}）" if units > 3
+              else str(reports[0]))
+    assert lines[-2] == (f"输出：{out / '绩效自评汇总.xlsx'}、{listed}、{out / 'result.json'}，"
+                         f"退回修改副本 1 份在 {out / '退回修改'}")
+    assert re.fullmatch(r"用时 \d+\.\d\d 秒。", lines[-1])
+
+
 def test_a_gbk_console_shows_names_it_cannot_encode_as_question_marks(tmp_path):
     """A Chinese Windows console, or output redirected there, is GBK: a file name with an emoji or a bidi
     control cannot be printed as it is. The run still finishes with its summary, and --json stays exact."""
