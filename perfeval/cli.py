@@ -20,7 +20,7 @@ import click
 
 from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
 from perfeval.discover import is_archive
-from perfeval.model import ERROR, INFO, WARNING, Batch
+from perfeval.model import ERROR, WARNING, Batch
 from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
 from perfeval.pipeline import RETURNS_DIR, Outputs, Progress
 from perfeval.rules import RulesError, load_rules
@@ -215,6 +215,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
       perfeval check 收件箱/
       perfeval check 项目A.xlsx 项目B.xls --json
     """
+    started = time.perf_counter()
     start_early(jobs or default_jobs())
     from perfeval.pipeline import evaluate
     from perfeval.result_json import batch_to_dict
@@ -228,7 +229,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
     else:
         if not quiet:
             _print_issues(batch)
-        click.echo(_summary_line(batch))
+        click.echo(_summary_line(batch, time.perf_counter() - started))
     sys.exit(_exit_code(batch))
 
 
@@ -281,7 +282,7 @@ def run(inbox: Path, outdir: Path, rules_file: Path | None, year: int | None, jo
             "returns": [str(p) for p in outputs.returns]}, "seconds": round(elapsed, 3)})
     elif not quiet:
         t = totals(batch)
-        read = sum(1 for f in batch.files if f.status in ("已读取", "重复提交"))
+        read = _files_read(batch)
         click.echo(f"读取文件 {read} 个，无法读取或无自评表 {len(batch.files) - read} 个；"
                    f"项目 {t['projects']} 个，已评分 {t['scored']} 个；错误 {t['errors']} 个，警告 {t['warnings']} 个。")
         if batch.ignored:
@@ -515,10 +516,19 @@ def _outputs_line(outputs: Outputs) -> str:
     return f"输出：{outputs.summary}、{'、'.join(reports)}、{outputs.result}{returns}"
 
 
-def _summary_line(batch: Batch) -> str:
-    count = lambda level: sum(1 for i in batch.issues if i.level == level)
-    return (f"合计：文件 {len(batch.files)} 个，项目 {len(batch.results)} 个，"
-            f"错误 {count(ERROR)} 个，警告 {count(WARNING)} 个，提示 {count(INFO)} 个")
+def _files_read(batch: Batch) -> int:
+    """The files a form was read from (a repeated one too); the others could not be read or hold none."""
+    return sum(1 for f in batch.files if f.status in ("已读取", "重复提交"))
+
+
+def _summary_line(batch: Batch, elapsed: float) -> str:
+    """check's closing line: what was read and scored, what was found, how long it took."""
+    from perfeval.result_json import totals
+
+    t = totals(batch)
+    return (f"合计：文件 {len(batch.files)} 个（无法读取或无自评表 {len(batch.files) - _files_read(batch)} 个），"
+            f"项目 {t['projects']} 个（已评分 {t['scored']} 个），错误 {t['errors']} 个，警告 {t['warnings']} 个，"
+            f"提示 {t['infos']} 个；用时 {elapsed:.2f} 秒")
 
 
 def _exit_code(batch: Batch) -> int:

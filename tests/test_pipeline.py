@@ -170,7 +170,9 @@ def test_check_command_groups_by_file(tmp_path):
     result = CliRunner().invoke(main, ["check", str(SEED)])
     assert result.exit_code == 0
     assert "05_打非案件司法鉴定中介费.xlsx" in result.output and "B005" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("合计：文件 6 个，项目 5 个")
+    last = result.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"合计：文件 6 个（无法读取或无自评表 0 个），项目 5 个（已评分 5 个），错误 0 个，警告 \d+ 个，"
+                        r"提示 \d+ 个；用时 \d+\.\d\d 秒", last), last
     as_json = CliRunner().invoke(main, ["check", str(SEED), "--json"])
     assert json.loads(as_json.output)["totals"]["projects"] == 5
 
@@ -646,7 +648,7 @@ def test_a_gbk_console_shows_names_it_cannot_encode_as_question_marks(tmp_path):
         stdout, stderr = done.stdout.decode("gbk"), done.stderr.decode("gbk")
         assert done.returncode in (0, 1) and "Traceback" not in stderr, stderr
         assert ("宣传经费?.xlsx" if command[0] == "check" else "说明?.txt") in stdout
-        assert ("合计：文件 1 个" if command[0] == "check" else "用时") in stdout
+        assert ("合计：文件 1 个（无法读取或无自评表 0 个）" if command[0] == "check" else "用时") in stdout
     done = subprocess.run([sys.executable, "-m", "perfeval", "check", str(inbox), "--json"], capture_output=True,
                           env=env, timeout=120)
     report = json.loads(done.stdout.decode("gbk"))
