@@ -96,15 +96,18 @@ declare("B013", INFO, "未填全年预算数，以年初预算数作为全年预
 declare("U001", WARNING, "没有单位情况表，报告文字由数据生成")
 
 
-# The names Windows, WPS, macOS and browsers give a second copy of a file: "X - 副本", "X - 副本 (2)",
-# "X - Copy", "X copy", "X副本", "X (1)", "X（2）"
-_COPY_NAME = re.compile(r"(?:\s*-\s*(?:副本|copy)|\s+copy|副本)(?:\s*[(（]\d{1,3}[)）])?$|\s*[(（]\d{1,3}[)）]$",
-                        re.IGNORECASE)
+# What Windows, WPS, macOS and browsers add to a file's name for a copy of it: "X - 副本", "X - 副本 (2)",
+# "X - Copy", "X copy", "X copy 2", "X副本", "X (1)", "X（2）"
+_COPY_SUFFIX = re.compile(r"(?:\s*-\s*(?:副本|copy)|\s+copy|副本)(?:\s*[(（]\d{1,3}[)）]|\s+\d{1,3})?$"
+                          r"|\s*[(（]\d{1,3}[)）]$", re.IGNORECASE)
 
 
-def _named_as_copy(file: str) -> bool:
-    stem = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return _COPY_NAME.search(stem) is not None
+def _copy_depth(file: str) -> int:
+    """How many copy suffixes the file's name carries: 附件(3).xlsx 1, 附件(3) - 副本.xlsx 2, 表.xlsx 0."""
+    stem, depth = file.rsplit("/", 1)[-1].rsplit(".", 1)[0], 0
+    while (found := _COPY_SUFFIX.search(stem)) is not None and found.start() > 0:
+        stem, depth = stem[:found.start()], depth + 1
+    return depth
 
 
 def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
@@ -114,14 +117,14 @@ def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
     code, or a name and 实施单位, are both counted: one may be another project whose form was copied
     with its code, and leaving it out would drop its figures from every total.
 
-    "First" is in reading order, except that a file named as a copy ("X - 副本.xlsx", "X (1).xlsx")
-    comes after the others: "X - 副本.xlsx" sorts before "X.xlsx", and staff would find the original
-    marked 重复提交 and the copy kept."""
+    "First" is in reading order, except that a file named as a copy of another ("X - 副本.xlsx",
+    "X (1).xlsx") comes after it, the more copy suffixes the later: "X - 副本.xlsx" sorts before
+    "X.xlsx", and staff would find the original marked 重复提交 and the copy kept."""
     keys = [p.code or f"{p.name}|{p.implementer}" for p in projects]
     counts = Counter(keys)
     found, repeats = [], set()
     earlier: dict[str, list[Project]] = {}
-    order = sorted(range(len(projects)), key=lambda k: counts[keys[k]] > 1 and _named_as_copy(projects[k].file))
+    order = sorted(range(len(projects)), key=lambda k: _copy_depth(projects[k].file) if counts[keys[k]] > 1 else 0)
     for k in order:
         key, p = keys[k], projects[k]
         if counts[key] < 2 or not p.name:

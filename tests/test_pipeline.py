@@ -173,6 +173,8 @@ def test_check_command_groups_by_file(tmp_path):
     last = result.output.strip().splitlines()[-1]
     assert re.fullmatch(r"合计：文件 6 个（无法读取或无自评表 0 个），项目 5 个（已评分 5 个），错误 0 个，警告 \d+ 个，"
                         r"提示 \d+ 个；用时 \d+\.\d\d 秒", last), last
+    quiet = CliRunner().invoke(main, ["check", str(SEED), "-q"])  # the same line, without the time
+    assert quiet.output == last.split("；用时")[0] + "\n"
     as_json = CliRunner().invoke(main, ["check", str(SEED), "--json"])
     assert json.loads(as_json.output)["totals"]["projects"] == 5
 
@@ -561,15 +563,18 @@ def test_the_original_is_kept_and_the_file_named_as_a_copy_is_the_repeat(tmp_pat
     inbox.mkdir()
     write_spec(inbox / "民政局专项经费01.xlsx", spec(name="专项经费", code="MZ01"))
     shutil.copyfile(inbox / "民政局专项经费01.xlsx", inbox / "民政局专项经费01 - 副本.xlsx")
+    write_spec(inbox / "附件(3).xlsx", spec(name="附件项目", code="FJ03"))  # a name like a browser's copy
+    shutil.copyfile(inbox / "附件(3).xlsx", inbox / "附件(3) - 副本.xlsx")
     write_spec(inbox / "教育局项目.xlsx", spec(name="教育项目", code="JY01"))
     write_spec(inbox / "教育局项目(1).xlsx", spec(name="教育项目", code="JY01", year=2020))  # edited since
     batch = evaluate([inbox], load_rules(), 2021)
     status = {f.name: f.status for f in batch.files}
     assert status["民政局专项经费01.xlsx"] == "已读取" and status["民政局专项经费01 - 副本.xlsx"] == "重复提交"
+    assert status["附件(3).xlsx"] == "已读取" and status["附件(3) - 副本.xlsx"] == "重复提交"
     assert sorted(r.project.file for r in batch.results) == ["教育局项目(1).xlsx", "教育局项目.xlsx",
-                                                             "民政局专项经费01.xlsx"]
+                                                             "民政局专项经费01.xlsx", "附件(3).xlsx"]
     f004 = {i.file: i.message for i in batch.issues if i.code == "F004"}
-    assert set(f004) == {"民政局专项经费01 - 副本.xlsx", "教育局项目(1).xlsx"}
+    assert set(f004) == {"民政局专项经费01 - 副本.xlsx", "附件(3) - 副本.xlsx", "教育局项目(1).xlsx"}
     assert "与 民政局专项经费01.xlsx（" in f004["民政局专项经费01 - 副本.xlsx"]
     assert "已在 教育局项目.xlsx（" in f004["教育局项目(1).xlsx"]
 
@@ -602,7 +607,7 @@ def test_a_repeated_form_stays_with_its_unit_and_across_units_both_count(tmp_pat
     assert "甲中心/a_副本.xlsx" in [i["file"] for i in issues if i["code"] == "F004"]
 
 
-@pytest.mark.parametrize("units", [1, 5])
+@pytest.mark.parametrize("units", [1, 3, 4])
 def test_run_closes_with_a_summary_of_the_batch_and_where_its_outputs_are(tmp_path, units):
     """Files read and not, projects and scored ones, errors, warnings, the ignored files, the sums, every
     output's place and the time taken. One report is named; a city's dozens of units' reports are counted,
@@ -626,8 +631,7 @@ def test_run_closes_with_a_summary_of_the_batch_and_where_its_outputs_are(tmp_pa
     assert lines[-3] == (f"全年预算数合计 {units * 22.5:.2f} 万元，全年执行数合计 {units * 22.5:.2f} 万元，执行率 100.00%。")
     reports = sorted(out.glob("*绩效自评报告.docx"))
     assert len(reports) == units
-    listed = (f"各单位绩效自评报告 {units} 份（{out / '<单位名称>绩效自评报告.docx'}）" if units > 3
-              else str(reports[0]))
+    listed = f"各单位绩效自评报告 {units} 份在 {out}" if units > 3 else "、".join(map(str, reports))
     assert lines[-2] == (f"输出：{out / '绩效自评汇总.xlsx'}、{listed}、{out / 'result.json'}，"
                          f"退回修改副本 1 份在 {out / '退回修改'}")
     assert re.fullmatch(r"用时 \d+\.\d\d 秒。", lines[-1])
