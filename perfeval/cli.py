@@ -229,7 +229,7 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
     else:
         if not quiet:
             _print_issues(batch)
-        click.echo(_summary_line(batch, time.perf_counter() - started))
+        click.echo(_summary_line(batch, None if quiet else time.perf_counter() - started))
     sys.exit(_exit_code(batch))
 
 
@@ -511,7 +511,7 @@ def _outputs_line(outputs: Outputs) -> str:
     batch has dozens, and a line of dozens of paths hides the rest of the summary."""
     reports = [str(p) for p in outputs.reports]
     if len(reports) > MAX_LISTED_REPORTS:
-        reports = [f"各单位绩效自评报告 {len(reports)} 份（{outputs.folder / '<单位名称>绩效自评报告.docx'}）"]
+        reports = [f"各单位绩效自评报告 {len(reports)} 份在 {outputs.folder}"]
     returns = f"，退回修改副本 {len(outputs.returns)} 份在 {outputs.folder / RETURNS_DIR}" if outputs.returns else ""
     return f"输出：{outputs.summary}、{'、'.join(reports)}、{outputs.result}{returns}"
 
@@ -521,14 +521,15 @@ def _files_read(batch: Batch) -> int:
     return sum(1 for f in batch.files if f.status in ("已读取", "重复提交"))
 
 
-def _summary_line(batch: Batch, elapsed: float) -> str:
-    """check's closing line: what was read and scored, what was found, how long it took."""
+def _summary_line(batch: Batch, elapsed: float | None) -> str:
+    """check's closing line: what was read and scored, what was found, and how long it took (``elapsed``;
+    None under -q, whose line a script may compare from run to run)."""
     from perfeval.result_json import totals
 
     t = totals(batch)
     return (f"合计：文件 {len(batch.files)} 个（无法读取或无自评表 {len(batch.files) - _files_read(batch)} 个），"
             f"项目 {t['projects']} 个（已评分 {t['scored']} 个），错误 {t['errors']} 个，警告 {t['warnings']} 个，"
-            f"提示 {t['infos']} 个；用时 {elapsed:.2f} 秒")
+            f"提示 {t['infos']} 个" + (f"；用时 {elapsed:.2f} 秒" if elapsed is not None else ""))
 
 
 def _exit_code(batch: Batch) -> int:
