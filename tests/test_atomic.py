@@ -59,13 +59,17 @@ def assert_complete(out: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
     inbox, out = make_inbox(tmp_path / "inbox", 30), tmp_path / "out"
+    started = time.perf_counter()
     first = perfeval("run", str(inbox), "-o", str(out), "-q", "--jobs", "1")
     first.wait(timeout=120)
+    expected = (time.perf_counter() - started) * 45 / 30  # what the next run should take on this machine
     before = {name: digest(out / name) for name in OUTPUTS}
     make_inbox(tmp_path / "inbox", 45)  # the next run would write different outputs
     inputs = {p.name: digest(p) for p in inbox.iterdir()}
     interrupted = 0
-    for delay in (0.5, 1.0, 1.6):
+    # early (reading), midway (scoring, writing) and late (writing, or done): fractions of the run's
+    # expected time, not fixed delays, which a fast machine's run finished before
+    for delay in (0.25 * expected, 0.5 * expected, 0.9 * expected):
         second = perfeval("run", str(inbox), "-o", str(out), "-q", "--jobs", "1")
         time.sleep(delay)
         second.send_signal(sig)
@@ -81,7 +85,7 @@ def test_interrupted_run_leaves_previous_outputs_whole(tmp_path, sig):
             assert "已中断" in said or (second.returncode == -signal.SIGINT and not said), said
         elif sig == signal.SIGINT:  # not 130 (click's "Aborted!" is 1): only a run that finished first
             assert json.loads((out / "result.json").read_text(encoding="utf-8"))["totals"]["projects"] == 45
-    # half a second into a 45-form run it is still starting or reading: Ctrl-C must have stopped it
+    # a quarter into the run's time it is still starting or reading: Ctrl-C must have stopped that one
     assert sig != signal.SIGINT or interrupted, "no Ctrl-C interrupted its run"
     assert {p.name: digest(p) for p in inbox.iterdir()} == inputs
     # a completed run afterwards writes the new outputs and removes what a killed run left behind
