@@ -123,34 +123,45 @@ def check_duplicates(projects: list[Project]) -> tuple[list[Issue], set[int]]:
     keys = [p.code or f"{p.name}|{p.implementer}" for p in projects]
     counts = Counter(keys)
     found, repeats = [], set()
-    earlier: dict[str, list[Project]] = {}
+    first: dict[str, Project] = {}  # the first form of each project key
+    # each distinct form of those keys by its content, so that a thousand forms sharing one code (a
+    # generator or a template that fills it in) are told apart in one pass, not compared pairwise
+    distinct: dict[tuple, Project] = {}
     order = sorted(range(len(projects)), key=lambda k: _copy_depth(projects[k].file) if counts[keys[k]] > 1 else 0)
     for k in order:
         key, p = keys[k], projects[k]
         if counts[key] < 2 or not p.name:
             continue
-        if key not in earlier:
-            earlier[key] = [p]
+        content = _content(p)
+        if key not in first:
+            first[key] = distinct[content] = p
             continue
-        same = next((f for f in earlier[key] if _same_form(f, p)), None)
+        same = distinct.get(content)
         if same is not None:
             repeats.add(k)
             message = (f"项目“{p.name}”与 {same.file}（{same.sheet}）中的自评表内容完全相同，属重复提交，"
                        "汇总和报告只计一次；请删除重复的自评表")
         else:
-            f = earlier[key][0]
+            f = first[key]
             message = (f"项目“{p.name}”已在 {f.file}（{f.sheet}）中提交过，两份内容不同，汇总中均已计入；"
                        "请核对后删除多余的一份（如为不同项目，请更正项目编码或名称）")
-            earlier[key].append(p)
+            distinct[content] = p
         found.append((k, _at(p, "F004", p.cells.get("name", ""), message)))
     return [issue for _, issue in sorted(found, key=lambda pair: pair[0])], repeats
 
 
-def _same_form(a: Project, b: Project) -> bool:
-    """Every field the same, the unit included, wherever in that unit's files the form was found. The
-    same form in two units' folders counts in both: which unit it belongs to is for staff to settle,
-    and keeping only the first would move one unit's project into another's figures."""
-    return replace(a, file="", sheet="") == replace(b, file="", sheet="")
+def _content(p: Project) -> tuple:
+    """The form's every field, the unit included, but where in that unit's files it was found, as a key
+    (its two dicts as sorted items). The same form in two units' folders counts in both: which unit it
+    belongs to is for staff to settle, and keeping only the first would move one unit's project into
+    another's figures."""
+    content = (replace(p, file="", sheet="", cells=None, declared_points=None), tuple(sorted(p.cells.items())),
+               tuple(sorted(p.declared_points.items())))
+    try:
+        hash(content)
+    except TypeError:  # no field holds a list or a dict but these two; should one ever, it is a form of its own
+        return (id(p),)
+    return content
 
 
 def check_year(project: Project, year: int | None) -> list[Issue]:
