@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -239,6 +241,17 @@ class FileRecord:
     unit: str = ""  # of a 重复提交 file: the unit its forms belong to (the others': their projects')
 
 
+_QUOTED = re.compile(r"“([^“”]*)”")  # a name quoted in a message: 单位“长沙县民政局”
+
+
+def units_named(message: str, units: Collection[str]) -> list[str]:
+    """The units a batch-level issue (one without a file: U001) concerns: those its message quotes
+    (单位“长沙县民政局”), else those whose name it holds anywhere. Quoted first, so that 民政局 does not take
+    长沙县民政局's issue, and so that a city's thousand units are not each searched for in every message."""
+    quoted = [name for name in _QUOTED.findall(message) if name in units]
+    return quoted if quoted else [name for name in units if name in message]
+
+
 @dataclass(frozen=True)
 class Batch:
     """Everything one run produced; the writers' only input."""
@@ -275,19 +288,20 @@ class Batch:
         units = {}
         for name in names:
             unit = units[name] = known.get(name) or UnitInfo(name=name, year=self.year)
-            for file in {r.project.file for r in results[name]} | {unit.source}:
+            for file in {r.project.file for r in results[name]} | ({unit.source} if unit.source else set()):
                 owner.setdefault(file, []).append(name)
         for f in self.files:
             if f.unit in units:  # a repeated form's file: its F004 concerns its unit
                 owner.setdefault(f.name, []).append(f.unit)
         issues: dict[str, list[Issue]] = {name: [] for name in names}
+        every_unit = known.keys() | issues.keys()
         for i in self.issues:
             if i.file:
                 for name in owner.get(i.file, ()):
                     issues[name].append(i)
-            else:  # a batch-level issue (no file) concerns a unit when it names it
-                for name in names:
-                    if name in i.message or name in owner.get("", ()):
+            else:
+                for name in units_named(i.message, every_unit):
+                    if name in issues:
                         issues[name].append(i)
         files: dict[str, list[FileRecord]] = {name: [] for name in names}
         for f in self.files:

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from perfeval.model import ERROR, NOT_SCORED, WARNING
+from perfeval.model import ERROR, NOT_SCORED, WARNING, units_named
 from perfeval.outputs import REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, report_names, unfinished
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
@@ -359,8 +359,10 @@ def unit_part(data: dict, unit: str | None) -> tuple[list[dict], list[dict]]:
     source = next((u.get("source", "") for u in data.get("units", []) if u.get("name") == unit), "")
     files = {p.get("file") for p in projects} | {source} | {
         f.get("name") for f in data.get("files", []) if f.get("unit") == unit}  # a repeated form's file
-    issues = [i for i in data.get("issues", [])
-              if i.get("file") in files or (not i.get("file") and unit in i.get("message", ""))]
+    files.discard("")  # a unit without 单位情况: no file-less issue is its own for that
+    known = {u.get("name") for u in data.get("units", [])} | {unit}
+    issues = [i for i in data.get("issues", []) if i.get("file") in files
+              or (not i.get("file") and unit in units_named(i.get("message", ""), known))]
     return projects, issues
 
 

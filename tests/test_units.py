@@ -97,6 +97,45 @@ def test_by_unit_splits_the_batch_as_one_unit_at_a_time_would(tmp_path):
     assert batch.for_unit("甲区财政局") == parts["甲区财政局"]
 
 
+def test_a_unit_without_its_sheet_gets_its_own_u001_only(tmp_path):
+    """Units without 单位情况 each have a U001, which names no file. Each unit's part (its report, its
+    workbook's rows, its mail) took every such unit's U001, and 民政局 would take 长沙县民政局's by its name
+    alone; it also took seconds per thousand units (every U001 against every unit)."""
+    import time
+
+    from perfeval import send
+    from perfeval.pipeline import evaluate
+    from perfeval.result_json import batch_to_dict
+    from perfeval.rules import load_rules
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    units = ["民政局", "长沙县民政局", "教育局"]
+    for n, unit in enumerate(units):
+        write_spec(inbox / f"{n}.xlsx", spec(name=f"项目{n}", code=f"XM{n}", implementer=unit))
+    batch = evaluate([inbox], load_rules(), 2021)
+    assert [u.name for u in batch.units] == units
+    data = json.loads(json.dumps(batch_to_dict(batch), ensure_ascii=False, default=str))
+    for name, part in batch.by_unit().items():
+        own = [i.message for i in part.issues if i.code == "U001"]
+        assert len(own) == 1 and own[0].startswith(f"单位“{name}”"), own
+        assert part == batch.for_unit(name)
+        _, mailed = send.unit_part(data, name)
+        assert [i["message"] for i in mailed if i["code"] == "U001"] == own
+
+    import dataclasses
+
+    from perfeval.model import UnitInfo
+    from perfeval.pipeline import missing_unit_sheets
+
+    many = [UnitInfo(name=f"第{n}中心") for n in range(3_000)]
+    big = dataclasses.replace(batch, units=tuple(many), issues=tuple(missing_unit_sheets(many)))
+    started = time.perf_counter()
+    parts = big.by_unit()
+    assert time.perf_counter() - started < 1.0  # was 45 s: the bound only catches a relapse
+    assert all(len(part.issues) == 1 and f"“{name}”" in part.issues[0].message for name, part in parts.items())
+
+
 def test_unit_folders_inside_a_district_folder_are_units_of_their_own(tmp_path):
     """区/单位/ folders without 单位情况: each 单位 folder is a unit (the most common 实施单位 of its forms, which
     its name holds: a form naming the unit another way, a subordinate 实施单位 or none joins it, also from the
