@@ -333,9 +333,10 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
         mail.finish_outputs(outdir)  # a run killed while putting them in place: finished, never mailed half
-        units = mail.units_in(outdir) if each_unit else [unit]
+        data = mail.read_result(outdir)
+        units, reports = mail.units_in(outdir, data) if each_unit else [unit], mail.report_files(data)
         for name in units:
-            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name)
+            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name, data, reports)
             if dry_run:
                 path = mail.write_eml(message, outdir / safe_file_name(name or "绩效自评材料", ".eml"))
                 click.echo(f"已写入邮件文件 {path}（未发送）")

@@ -163,15 +163,18 @@ def finish_outputs(outdir: Path) -> None:
         raise SendError(f"perfeval run 正在向输出文件夹 {outdir} 放入新的输出，{mixed}；请待其完成后重试")
 
 
-def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -> EmailMessage:
+def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None, data: dict | None = None,
+            reports: dict[str, str] | None = None) -> EmailMessage:
     """Subject "<单位名称><年度>年度项目支出绩效自评材料"; a Chinese plain-text body that summarises the
     batch from result.json; attachments: the summary workbook and the report(s), Chinese file names
     intact (RFC 2231), MIME types of xlsx/docx. unit=None: the whole folder (all reports); unit="X":
     only X's report plus the combined summary. Missing folder/files -> SendError saying to run
-    `perfeval run` first."""
+    `perfeval run` first. ``data`` (result.json as ``read_result`` gave it) and ``reports`` (its
+    ``report_files``) are worked out once for a mail per unit: a city's result.json is megabytes, and its
+    report names are hundreds, each made safe."""
     outdir = Path(outdir)
-    data = read_result(outdir)
-    reports = report_files(data)
+    data = read_result(outdir) if data is None else data
+    reports = report_files(data) if reports is None else reports
     name = unit_name(data, unit, reports)
     selected = list(reports.values()) if unit is None else [reports[unit]]
     attachments = [SUMMARY_NAME, *selected]
@@ -211,9 +214,10 @@ def recipients_in(config: dict) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def units_in(outdir: Path) -> list[str | None]:
-    """The units of a multi-unit output folder, or [None] (the whole folder) for a single unit."""
-    data = read_result(outdir)
+def units_in(outdir: Path, data: dict | None = None) -> list[str | None]:
+    """The units of a multi-unit output folder (its result.json: ``data``), or [None] (the whole folder)
+    for a single unit."""
+    data = read_result(outdir) if data is None else data
     return [u["name"] for u in data["units"]] if data_multi_unit(data) else [None]
 
 
