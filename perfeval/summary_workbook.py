@@ -775,16 +775,19 @@ def unit_table(batch: Batch) -> list[dict]:
         "errors": r.count(ERROR), "warnings": r.count(WARNING)} for r in batch.results])
     if frame.empty:
         return []
+    frame["total"] = pd.to_numeric(frame["total"], errors="coerce")  # all None: object, and a slow mean
     order = list(dict.fromkeys(frame["unit"]))
     grouped = frame.groupby("unit", sort=False)
     sums = grouped[["budget", "actual", "errors", "warnings"]].sum(min_count=1)
+    # once for all units: inside the loop they were computed again for each of a city's thousand units
+    averages, sizes = grouped["total"].mean(), grouped.size()
     grades = pd.crosstab(frame["unit"], frame["grade"])
     rows = []
     for unit in order:
         counts = {g: int(grades.at[unit, g]) if g in grades.columns else 0 for g in (*GRADES, "未评分")}
         budget, actual = sums.at[unit, "budget"], sums.at[unit, "actual"]
-        average = grouped["total"].mean().get(unit)
-        rows.append({"unit": unit, "projects": int(grouped.size()[unit]),
+        average = averages.get(unit)
+        rows.append({"unit": unit, "projects": int(sizes[unit]),
                      "budget": None if pd.isna(budget) else round(float(budget), 2),
                      "actual": None if pd.isna(actual) else round(float(actual), 2),
                      "rate": divide(None if pd.isna(actual) else float(actual), None if pd.isna(budget) else float(budget)),
