@@ -38,12 +38,15 @@ def report_names(unit_names: list[str]) -> dict[str, str]:
         return {name: REPORT_NAME for name in unit_names} or {"": REPORT_NAME}
     names: dict[str, str] = {}
     taken: set[str] = set()  # without case: Windows and macOS would put "ABC" and "abc" in one file
+    tried: dict[str, int] = {}  # a made-safe name -> the next number to try: a thousand names may clash
     for unit in unit_names:
-        name, n = safe_file_name(unit, REPORT_NAME), 2
+        name = safe_file_name(unit, REPORT_NAME)
+        base, n = name.casefold(), tried.get(name.casefold(), 2)
         while name.casefold() in taken:
             name, n = safe_file_name(f"{unit}({n})", REPORT_NAME), n + 1
         names[unit] = name
         taken.add(name.casefold())
+        tried[base] = n
     return names
 
 

@@ -250,15 +250,18 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0,
     for issue in batch.issues:
         by_file.setdefault(issue.file, []).append(issue)
     tasks, names, files = [], set(), []
+    tried: dict[str, int] = {}  # a copy's name -> the next number to try: a thousand may clash
     for record in batch.files:
         issues = by_file.get(record.name, [])
         if record.status == "无法读取" or not any(i.level in (ERROR, WARNING) for i in issues):
             continue
         name = returned_name(record.name)
-        stem, n = name[: -len(".xlsx")], 2
+        stem = name[: -len(".xlsx")]
+        n = tried.get(stem.casefold(), 2)
         while name.casefold() in names:  # without case: "X_Y" and "x_y" are one file on Windows and macOS
             name, n = f"{stem}({n}).xlsx", n + 1
         names.add(name.casefold())
+        tried[stem.casefold()] = n
         tasks.append((record.path, tuple(issues), folder / name, record.sha256))
         files.append(record.name)
     if progress:

@@ -69,10 +69,11 @@ def assign_units(projects: list[Project], sheets: list[UnitSheet]) -> tuple[list
         members.setdefault(p.unit, []).append(p)
         if sheet is not None:
             owners.setdefault(p.unit, set()).add(id(sheet))
+    position = {id(s): n for n, s in enumerate(sheets)}
     units = []
     for name, group in members.items():
-        mine = owners.get(name, set())
-        sheet = named.get(name) or next((s for s in sheets if id(s) in mine), None)
+        mine = owners.get(name)  # of these, the first in the batch's order
+        sheet = named.get(name) or (sheets[min(position[i] for i in mine)] if mine else None)
         info = unit_info([sheet] if sheet is not None else [], group)
         units.append(replace(info, name=name))
     return assigned, units

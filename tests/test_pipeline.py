@@ -509,6 +509,23 @@ def test_copy_and_report_names_differ_in_more_than_case(tmp_path):
     assert len(names) == 2 and len({n.casefold() for n in names}) == 2, names
     reports = report_names(["ABC中心", "abc中心", "Abc中心"])
     assert len({n.casefold() for n in reports.values()}) == 3, reports
+    assert list(reports.values()) == ["ABC中心绩效自评报告.docx", "abc中心(2)绩效自评报告.docx", "Abc中心(3)绩效自评报告.docx"]
+
+
+def test_thousands_of_clashing_report_names_are_numbered_in_linear_time():
+    """Each clashing name tried every number from 2 up, so 3,000 names that differ only in case took
+    millions of tries (20 s); a name now goes on from the last number its clash took."""
+    import itertools
+    import time
+
+    from perfeval.outputs import report_names
+
+    variants = ["".join(chars) + "中心" for chars in itertools.product(*[(c, c.upper()) for c in "abcdefghijkl"])][:3_000]
+    started = time.perf_counter()
+    reports = report_names(variants)
+    assert time.perf_counter() - started < 2.0  # the bound only catches a relapse
+    assert len({n.casefold() for n in reports.values()}) == 3_000
+    assert reports[variants[-1]] == f"{variants[-1]}(3000)绩效自评报告.docx"
 
 
 @pytest.mark.parametrize("where", ["inbox", "parent", "under-a-file"])
