@@ -335,8 +335,10 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         mail.finish_outputs(outdir)  # a run killed while putting them in place: finished, never mailed half
         data = mail.read_result(outdir)
         units, reports = mail.units_in(outdir, data) if each_unit else [unit], mail.report_files(data)
+        parts = mail.unit_parts(data) if each_unit else None
         for name in units:
-            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name, data, reports)
+            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name, data, reports,
+                                   parts)
             if dry_run:
                 path = mail.write_eml(message, outdir / safe_file_name(name or "绩效自评材料", ".eml"))
                 click.echo(f"已写入邮件文件 {path}（未发送）")

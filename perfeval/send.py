@@ -164,14 +164,15 @@ def finish_outputs(outdir: Path) -> None:
 
 
 def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None, data: dict | None = None,
-            reports: dict[str, str] | None = None) -> EmailMessage:
+            reports: dict[str, str] | None = None,
+            parts: dict[str, tuple[list[dict], list[dict]]] | None = None) -> EmailMessage:
     """Subject "<单位名称><年度>年度项目支出绩效自评材料"; a Chinese plain-text body that summarises the
     batch from result.json; attachments: the summary workbook and the report(s), Chinese file names
     intact (RFC 2231), MIME types of xlsx/docx. unit=None: the whole folder (all reports); unit="X":
     only X's report plus the combined summary. Missing folder/files -> SendError saying to run
-    `perfeval run` first. ``data`` (result.json as ``read_result`` gave it) and ``reports`` (its
-    ``report_files``) are worked out once for a mail per unit: a city's result.json is megabytes, and its
-    report names are hundreds, each made safe."""
+    `perfeval run` first. ``data`` (result.json as ``read_result`` gave it), ``reports`` (its
+    ``report_files``) and ``parts`` (its ``unit_parts``) are worked out once for a mail per unit: a city's
+    result.json is megabytes, its report names are hundreds, each made safe, and its issues thousands."""
     outdir = Path(outdir)
     data = read_result(outdir) if data is None else data
     reports = report_files(data) if reports is None else reports
@@ -187,7 +188,9 @@ def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None, d
     message["Date"] = formatdate(localtime=True)
     # make_msgid() without a domain asks DNS for this machine's name, which can hang on office networks.
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
-    message.set_content(body_text(data, name, year, unit if data_multi_unit(data) else None, attachments))
+    chosen = unit if data_multi_unit(data) else None
+    part = parts[chosen] if parts is not None and chosen is not None else None
+    message.set_content(body_text(data, name, year, chosen, attachments, part))
     for file_name in attachments:
         attach_file(message, outdir / file_name)
     return message
@@ -296,9 +299,11 @@ def attach_file(message: EmailMessage, path: Path) -> None:
     message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
 
 
-def body_text(data: dict, name: str, year, unit: str | None, attachments: list[str]) -> str:
-    """The plain-text body: what is sent, the batch in figures, the projects that need attention."""
-    projects, issues = unit_part(data, unit)
+def body_text(data: dict, name: str, year, unit: str | None, attachments: list[str],
+              part: tuple[list[dict], list[dict]] | None = None) -> str:
+    """The plain-text body: what is sent, the batch in figures, the projects that need attention
+    (``part``: the unit's ``unit_part``, when already worked out)."""
+    projects, issues = unit_part(data, unit) if part is None else part
     totals = data["totals"] if unit is None and "totals" in data else totals_of(projects, issues)
     lines = [
         "您好：",
@@ -359,15 +364,32 @@ def unit_part(data: dict, unit: str | None) -> tuple[list[dict], list[dict]]:
     its projects, the issues of its files, and batch-level issues that name it."""
     if unit is None:
         return data["projects"], data.get("issues", [])
-    projects = [p for p in data["projects"] if p.get("unit") == unit]
-    source = next((u.get("source", "") for u in data.get("units", []) if u.get("name") == unit), "")
-    files = {p.get("file") for p in projects} | {source} | {
-        f.get("name") for f in data.get("files", []) if f.get("unit") == unit}  # a repeated form's file
-    files.discard("")  # a unit without 单位情况: no file-less issue is its own for that
-    known = {u.get("name") for u in data.get("units", [])} | {unit}
-    issues = [i for i in data.get("issues", []) if i.get("file") in files
-              or (not i.get("file") and unit in units_named(i.get("message", ""), known))]
-    return projects, issues
+    return unit_parts(data, [unit])[unit]
+
+
+def unit_parts(data: dict, units: list[str] | None = None) -> dict[str, tuple[list[dict], list[dict]]]:
+    """``unit_part`` of every unit (or of ``units``), in one pass over the results: a mail per unit of a
+    city's thousand units must not each scan every project and issue."""
+    units = [u.get("name") for u in data.get("units", [])] if units is None else units
+    parts: dict[str, tuple[list[dict], list[dict]]] = {unit: ([], []) for unit in units}
+    owners: dict[str, set[str]] = {}  # file -> the units whose issues its issues are
+    for p in data["projects"]:
+        if p.get("unit") in parts:
+            parts[p["unit"]][0].append(p)
+            owners.setdefault(p.get("file"), set()).add(p["unit"])
+    for u in data.get("units", []):
+        if u.get("name") in parts and u.get("source"):  # no 单位情况: no file-less issue is its own for that
+            owners.setdefault(u["source"], set()).add(u["name"])
+    for f in data.get("files", []):
+        if f.get("unit") in parts:  # a repeated form's file
+            owners.setdefault(f.get("name"), set()).add(f["unit"])
+    known = {u.get("name") for u in data.get("units", [])} | parts.keys()
+    for i in data.get("issues", []):
+        found = owners.get(i["file"], ()) if i.get("file") else units_named(i.get("message", ""), known)
+        for unit in found:
+            if unit in parts:
+                parts[unit][1].append(i)
+    return parts
 
 
 def totals_of(projects: list[dict], issues: list[dict]) -> dict:
