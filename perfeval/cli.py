@@ -433,14 +433,43 @@ def _tolerant_output() -> None:
 
 
 def _echo_json(data: dict, **options) -> None:
-    """JSON on stdout, as UTF-8 text when the output can take it, else with every non-ASCII character
-    escaped: never a lossy "?" in what a program reads."""
-    text = json.dumps(data, ensure_ascii=False, **options)
+    """JSON on stdout, as text when the output's encoding can take every string in it, else with every
+    non-ASCII character escaped: never a lossy "?" in what a program reads. Written as it is encoded, never
+    whole in memory: a city's ``check --json`` runs to hundreds of megabytes (the text and its encoded
+    copy took twice that again)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    escaped = not _encodable(data, encoding, options.get("default", str))
+    pending: list[str] = []
+    for chunk in json.JSONEncoder(ensure_ascii=escaped, **options).iterencode(data):
+        pending.append(chunk)
+        if len(pending) >= 4096:  # a write per chunk would cost more than the encoding
+            sys.stdout.write("".join(pending))
+            pending.clear()
+    sys.stdout.write("".join(pending) + "\n")
+    sys.stdout.flush()
+
+
+def _encodable(value, encoding: str, default) -> bool:
+    """Whether every string in ``value`` (as JSON would write it: ``default`` for other objects) can be
+    written in ``encoding``."""
+    stack = [value]
     try:
-        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+        "".encode(encoding)  # an encoding Python does not know: escape everything
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if not item.isascii():
+                    item.encode(encoding)
+            elif isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+            elif item is not None and not isinstance(item, (bool, int, float)):
+                stack.append(default(item))
     except (UnicodeEncodeError, LookupError):
-        text = json.dumps(data, ensure_ascii=True, **options)
-    click.echo(text)
+        return False
+    return True
 
 
 def run_main() -> None:

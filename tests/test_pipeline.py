@@ -676,6 +676,22 @@ def test_a_gbk_console_shows_names_it_cannot_encode_as_question_marks(tmp_path):
     assert [f["name"] for f in report["files"]] == ["宣传经费👍.xlsx"] and report["ignored"] == ["说明😀.txt"]
 
 
+def test_json_is_escaped_only_when_the_output_cannot_take_a_string_of_it():
+    """--json is written as it is encoded (a city's runs to hundreds of megabytes); whether it must be
+    escaped is decided first, from every string it holds, the objects written through ``default`` too."""
+    import datetime as dt
+    from pathlib import PurePosixPath
+
+    from perfeval.cli import _encodable
+
+    data = {"files": [{"name": "宣传经费.xlsx", "run": dt.date(2022, 3, 1)}], "键": ("甲", 1.5, None, True)}
+    assert _encodable(data, "utf-8", str) and _encodable(data, "gbk", str)
+    assert not _encodable(data, "ascii", str)
+    assert not _encodable({**data, "path": PurePosixPath("宣传👍.xlsx")}, "gbk", str)  # through ``default``
+    assert not _encodable({"名\u202e": 1}, "gbk", str)  # a key
+    assert not _encodable({"a": "x"}, "no-such-codec", str)
+
+
 def test_lists_of_projects_are_no_forms(tmp_path):
     """A unit's overview of its projects (项目名称 heading a column beside the 预算/执行 columns), and
     perfeval's own summary workbook left in the inbox, hold no form: F002 each, and the totals are the
