@@ -21,7 +21,7 @@ import click
 from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
 from perfeval.discover import is_archive
 from perfeval.model import ERROR, WARNING, Batch
-from perfeval.outputs import finish_interrupted, safe_file_name, unfinished
+from perfeval.outputs import finish_interrupted, numbered_names, unfinished
 from perfeval.pipeline import RETURNS_DIR, Outputs, Progress
 from perfeval.rules import RulesError, load_rules
 from perfeval.workers import default_jobs, start_early
@@ -336,11 +336,13 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         data = mail.read_result(outdir)
         units, reports = mail.units_in(outdir, data) if each_unit else [unit], mail.report_files(data)
         parts = mail.unit_parts(data) if each_unit else None
+        # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
+        emls = numbered_names([name or "绩效自评材料" for name in units], ".eml")
         for name in units:
             message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name, data, reports,
                                    parts)
             if dry_run:
-                path = mail.write_eml(message, outdir / safe_file_name(name or "绩效自评材料", ".eml"))
+                path = mail.write_eml(message, outdir / emls[name or "绩效自评材料"])
                 click.echo(f"已写入邮件文件 {path}（未发送）")
             else:
                 mail.send(message, settings)
@@ -437,6 +439,8 @@ def _echo_json(data: dict, **options) -> None:
     non-ASCII character escaped: never a lossy "?" in what a program reads. Written as it is encoded, never
     whole in memory: a city's ``check --json`` runs to hundreds of megabytes (the text and its encoded
     copy took twice that again)."""
+    if sys.stdout is None:  # pythonw: nowhere to write, as click.echo would have it
+        return
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     escaped = not _encodable(data, encoding, options.get("default", str))
     pending: list[str] = []

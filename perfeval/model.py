@@ -241,15 +241,18 @@ class FileRecord:
     unit: str = ""  # of a 重复提交 file: the unit its forms belong to (the others': their projects')
 
 
-_QUOTED = re.compile(r"“([^“”]*)”")  # a name quoted in a message: 单位“长沙县民政局”
+# U001's message (``pipeline.missing_unit_sheets``), whose unit may itself hold quotes (某“阳光”中心)
+_UNIT_WITHOUT_SHEET = re.compile(r"单位“(.+)”未提供“单位情况”表")
 
 
 def units_named(message: str, units: Collection[str]) -> list[str]:
-    """The units a batch-level issue (one without a file: U001) concerns: those its message quotes
-    (单位“长沙县民政局”), else those whose name it holds anywhere. Quoted first, so that 民政局 does not take
-    长沙县民政局's issue, and so that a city's thousand units are not each searched for in every message."""
-    quoted = [name for name in _QUOTED.findall(message) if name in units]
-    return quoted if quoted else [name for name in units if name in message]
+    """The units a batch-level issue (one without a file: U001) concerns: the unit U001 is about, else those
+    whose name the message holds anywhere. U001 by its own pattern, so that 民政局 does not take 长沙县民政局's
+    issue, and so that a city's thousand units are not each searched for in every message."""
+    found = _UNIT_WITHOUT_SHEET.match(message)
+    if found is not None and found.group(1) in units:
+        return [found.group(1)]
+    return [name for name in units if name in message]
 
 
 @dataclass(frozen=True)

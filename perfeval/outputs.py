@@ -36,17 +36,25 @@ def report_names(unit_names: list[str]) -> dict[str, str]:
     per unit (made safe, numbered when two names collide, in any case)."""
     if len(unit_names) <= 1:
         return {name: REPORT_NAME for name in unit_names} or {"": REPORT_NAME}
+    return numbered_names(unit_names, REPORT_NAME)
+
+
+def numbered_names(stems: list[str], suffix: str) -> dict[str, str]:
+    """Stem -> ``safe_file_name(stem, suffix)``, "<stem>(2)", "(3)"… for a name already taken, in any case:
+    Windows and macOS would put "ABC" and "abc" in one file."""
     names: dict[str, str] = {}
-    taken: set[str] = set()  # without case: Windows and macOS would put "ABC" and "abc" in one file
-    tried: dict[str, int] = {}  # a made-safe name -> the next number to try: a thousand names may clash
-    for unit in unit_names:
-        name = safe_file_name(unit, REPORT_NAME)
-        base, n = name.casefold(), tried.get(name.casefold(), 2)
+    taken: set[str] = set()
+    # the next number to try for the names a stem's numbers make ("X中心." and "X中心" make different
+    # ones, though both are "X中心" when unnumbered): a thousand stems may clash
+    tried: dict[str, int] = {}
+    for stem in stems:
+        name, family = safe_file_name(stem, suffix), safe_file_name(f"{stem}(2)", suffix).casefold()
+        n = tried.get(family, 2)
         while name.casefold() in taken:
-            name, n = safe_file_name(f"{unit}({n})", REPORT_NAME), n + 1
-        names[unit] = name
+            name, n = safe_file_name(f"{stem}({n})", suffix), n + 1
+        names[stem] = name
         taken.add(name.casefold())
-        tried[base] = n
+        tried[family] = n
     return names
 
 

@@ -510,6 +510,9 @@ def test_copy_and_report_names_differ_in_more_than_case(tmp_path):
     reports = report_names(["ABC中心", "abc中心", "Abc中心"])
     assert len({n.casefold() for n in reports.values()}) == 3, reports
     assert list(reports.values()) == ["ABC中心绩效自评报告.docx", "abc中心(2)绩效自评报告.docx", "Abc中心(3)绩效自评报告.docx"]
+    # made safe alike ("." and "_" trimmed), numbered apart: each goes on from its own (2), as send expects
+    assert list(report_names(["X中心", "X中心.", "X中心_"]).values()) == [
+        "X中心绩效自评报告.docx", "X中心.(2)绩效自评报告.docx", "X中心_(2)绩效自评报告.docx"]
 
 
 def test_thousands_of_clashing_report_names_are_numbered_in_linear_time():

@@ -128,6 +128,12 @@ def test_a_unit_without_its_sheet_gets_its_own_u001_only(tmp_path):
     from perfeval.model import UnitInfo
     from perfeval.pipeline import missing_unit_sheets
 
+    from perfeval.model import units_named
+
+    quoted = missing_unit_sheets([UnitInfo(name="某“阳光”中心"), UnitInfo(name="单位情况")])
+    names = {"某“阳光”中心", "阳光", "单位情况"}
+    assert [units_named(i.message, names) for i in quoted] == [["某“阳光”中心"], ["单位情况"]]
+
     many = [UnitInfo(name=f"第{n}中心") for n in range(3_000)]
     big = dataclasses.replace(batch, units=tuple(many), issues=tuple(missing_unit_sheets(many)))
     started = time.perf_counter()
@@ -192,6 +198,20 @@ def test_unit_folders_inside_a_district_folder_are_units_of_their_own(tmp_path):
                      "长沙县教育局/0.xlsx": "长沙县教育局", "长沙县教育局/1.xlsx": "长沙县教育局",
                      "长沙县教育局/2021补报/0.xlsx": "长沙县教育局",
                      "0.xlsx": "甲单位", "1.xlsx": "乙单位"}
+
+
+def test_units_whose_names_are_made_safe_alike_get_a_mail_each(tmp_path):
+    """--each-unit --dry-run names each .eml after its unit: "X中心" and "X中心." were both X中心.eml, and
+    the second mail overwrote the first."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n, unit in enumerate(["X中心", "X中心."]):
+        write_spec(inbox / f"{n}.xlsx", spec(name=f"项目{n}", code=f"XM{n}", implementer=unit))
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["run", str(inbox), "-o", str(out), "-q", "--jobs", "1"]).exit_code == 0
+    result = CliRunner().invoke(main, ["send", str(out), "--to", "jxk@czj.example.gov.cn", "--each-unit", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.eml")) == ["X中心.(2).eml", "X中心.eml"]
 
 
 def test_the_parts_of_thousands_of_units_come_from_one_pass_over_the_results():
