@@ -50,10 +50,10 @@ def check(code: str, level: str, title: str):
 
 
 def issue(code: str, message: str, *, file: str = "", sheet: str = "", cell: str = "", project: str = "",
-          level: str | None = None) -> Issue:
+          unit: str = "", level: str | None = None) -> Issue:
     """An issue of a catalogued code; ``level`` overrides the catalogue's only where CHECKS.md says so
     (B007 is 提示, or 警告 beyond 10%)."""
-    return Issue(code, level or REGISTRY[code].level, message, file, sheet, cell, project)
+    return Issue(code, level or REGISTRY[code].level, message, file, sheet, cell, project, unit)
 
 
 def _at(r: ProjectResult | Project, code: str, cell: str, message: str, level: str | None = None) -> Issue:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import re
-from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -60,6 +58,7 @@ class Issue:
     sheet: str = ""
     cell: str = ""  # A1 address, "" when the issue concerns a whole sheet or file
     project: str = ""  # project name, "" for file-level issues
+    unit: str = ""  # of an issue without a file (U001): the reporting unit it concerns
 
 
 @record
@@ -241,20 +240,6 @@ class FileRecord:
     unit: str = ""  # of a 重复提交 file: the unit its forms belong to (the others': their projects')
 
 
-# U001's message (``pipeline.missing_unit_sheets``), whose unit may itself hold quotes (某“阳光”中心)
-_UNIT_WITHOUT_SHEET = re.compile(r"单位“(.+)”未提供“单位情况”表")
-
-
-def units_named(message: str, units: Collection[str]) -> list[str]:
-    """The units a batch-level issue (one without a file: U001) concerns: the unit U001 is about, else those
-    whose name the message holds anywhere. U001 by its own pattern, so that 民政局 does not take 长沙县民政局's
-    issue, and so that a city's thousand units are not each searched for in every message."""
-    found = _UNIT_WITHOUT_SHEET.match(message)
-    if found is not None and found.group(1) in units:
-        return [found.group(1)]
-    return [name for name in units if name in message]
-
-
 @dataclass(frozen=True)
 class Batch:
     """Everything one run produced; the writers' only input."""
@@ -297,15 +282,12 @@ class Batch:
             if f.unit in units:  # a repeated form's file: its F004 concerns its unit
                 owner.setdefault(f.name, []).append(f.unit)
         issues: dict[str, list[Issue]] = {name: [] for name in names}
-        every_unit = known.keys() | issues.keys()
         for i in self.issues:
             if i.file:
                 for name in owner.get(i.file, ()):
                     issues[name].append(i)
-            else:
-                for name in units_named(i.message, every_unit):
-                    if name in issues:
-                        issues[name].append(i)
+            elif i.unit in issues:  # a batch-level issue (U001) concerns the unit it is about
+                issues[i.unit].append(i)
         files: dict[str, list[FileRecord]] = {name: [] for name in names}
         for f in self.files:
             for name in owner.get(f.name, ()):

@@ -88,7 +88,7 @@ def combined_unit(units: list[UnitInfo]) -> UnitInfo:
 def missing_unit_sheets(units: list[UnitInfo]) -> list[Issue]:
     """U001 for every unit without a 单位情况 sheet."""
     return [checks.issue("U001", f"单位“{u.name}”未提供“单位情况”表，报告的单位情况、存在的问题等段落将根据数据生成；"
-                                 "可用 perfeval template 生成 单位情况.xlsx 填写后放入该单位的文件夹")
+                                 "可用 perfeval template 生成 单位情况.xlsx 填写后放入该单位的文件夹", unit=u.name)
             for u in units if not u.source]
 
 

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from perfeval.model import ERROR, NOT_SCORED, WARNING, units_named
+from perfeval.model import ERROR, NOT_SCORED, WARNING
 from perfeval.outputs import REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, report_names, unfinished
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
@@ -361,7 +361,7 @@ def attention_lines(projects: list[dict]) -> list[str]:
 
 def unit_part(data: dict, unit: str | None) -> tuple[list[dict], list[dict]]:
     """The projects and issues of one unit (all of them for unit=None), chosen as Batch.for_unit does:
-    its projects, the issues of its files, and batch-level issues that name it."""
+    its projects, the issues of its files, and the batch-level issues about it (U001)."""
     if unit is None:
         return data["projects"], data.get("issues", [])
     return unit_parts(data, [unit])[unit]
@@ -383,12 +383,12 @@ def unit_parts(data: dict, units: list[str] | None = None) -> dict[str, tuple[li
     for f in data.get("files", []):
         if f.get("unit") in parts:  # a repeated form's file
             owners.setdefault(f.get("name"), set()).add(f["unit"])
-    known = {u.get("name") for u in data.get("units", [])} | parts.keys()
     for i in data.get("issues", []):
-        found = owners.get(i["file"], ()) if i.get("file") else units_named(i.get("message", ""), known)
-        for unit in found:
-            if unit in parts:
+        if i.get("file"):
+            for unit in owners.get(i["file"], ()):
                 parts[unit][1].append(i)
+        elif i.get("unit") in parts:  # a batch-level issue (U001) concerns the unit it is about
+            parts[i["unit"]][1].append(i)
     return parts
 
 

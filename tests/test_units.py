@@ -128,11 +128,12 @@ def test_a_unit_without_its_sheet_gets_its_own_u001_only(tmp_path):
     from perfeval.model import UnitInfo
     from perfeval.pipeline import missing_unit_sheets
 
-    from perfeval.model import units_named
-
-    quoted = missing_unit_sheets([UnitInfo(name="某“阳光”中心"), UnitInfo(name="单位情况")])
-    names = {"某“阳光”中心", "阳光", "单位情况"}
-    assert [units_named(i.message, names) for i in quoted] == [["某“阳光”中心"], ["单位情况"]]
+    # names that quote, or are quoted in, another unit's message: each U001 still goes to its own unit alone
+    quoted = [UnitInfo(name="某“阳光”中心"), UnitInfo(name="阳光"), UnitInfo(name="单位情况")]
+    odd = dataclasses.replace(batch, units=tuple(quoted), issues=tuple(missing_unit_sheets(quoted)))
+    assert {name: [i.message for i in part.issues] for name, part in odd.by_unit().items()} == {
+        u.name: [f"单位“{u.name}”未提供“单位情况”表，报告的单位情况、存在的问题等段落将根据数据生成；可用 perfeval template "
+                 f"生成 单位情况.xlsx 填写后放入该单位的文件夹"] for u in quoted}
 
     many = [UnitInfo(name=f"第{n}中心") for n in range(3_000)]
     big = dataclasses.replace(batch, units=tuple(many), issues=tuple(missing_unit_sheets(many)))
@@ -229,7 +230,7 @@ def test_the_parts_of_thousands_of_units_come_from_one_pass_over_the_results():
         "issues": [*({"file": f"第{n}中心/项目.xlsx", "code": "B006", "message": "执行率"} for n in range(count)),
                    *({"file": f"第{n}中心/单位情况.xlsx", "code": "F002", "message": "缺项"} for n in range(1, count, 2)),
                    *({"file": f"第{n}中心/副本.xlsx", "code": "F004", "message": "重复"} for n in range(0, count, 3)),
-                   *({"file": "", "code": "U001", "message": f"单位“第{n}中心”未提供“单位情况”表"}
+                   *({"file": "", "code": "U001", "message": f"单位“第{n}中心”未提供“单位情况”表", "unit": f"第{n}中心"}
                      for n in range(0, count, 2))],
     }
     started = time.perf_counter()
