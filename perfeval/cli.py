@@ -21,7 +21,7 @@ import click
 from perfeval import EXIT_INTERRUPTED, INTERRUPTED, __version__, checks
 from perfeval.discover import is_archive
 from perfeval.model import ERROR, WARNING, Batch
-from perfeval.outputs import finish_interrupted, numbered_names, unfinished
+from perfeval.outputs import finish_interrupted, unfinished
 from perfeval.pipeline import RETURNS_DIR, Outputs, Progress
 from perfeval.rules import RulesError, load_rules
 from perfeval.workers import default_jobs, start_early
@@ -333,16 +333,10 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
         if not recipients:
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
         mail.finish_outputs(outdir)  # a run killed while putting them in place: finished, never mailed half
-        data = mail.read_result(outdir)
-        units, reports = mail.units_in(outdir, data) if each_unit else [unit], mail.report_files(data)
-        parts = mail.unit_parts(data) if each_unit else None
-        # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
-        emls = numbered_names([name or "绩效自评材料" for name in units], ".eml")
-        for name in units:
-            message = mail.compose(outdir, recipients, settings.sender or "perfeval@localhost", name, data, reports,
-                                   parts)
+        for eml, message in mail.outgoing(outdir, recipients, settings.sender or "perfeval@localhost", unit,
+                                          each_unit):
             if dry_run:
-                path = mail.write_eml(message, outdir / emls[name or "绩效自评材料"])
+                path = mail.write_eml(message, outdir / eml)
                 click.echo(f"已写入邮件文件 {path}（未发送）")
             else:
                 mail.send(message, settings)

@@ -17,6 +17,7 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,7 +25,9 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from perfeval.model import ERROR, NOT_SCORED, WARNING
-from perfeval.outputs import REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, report_names, unfinished
+from perfeval.outputs import (
+    REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, numbered_names, report_names, unfinished,
+)
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
 SECURITY_MODES = ("plain", "starttls", "ssl")
@@ -163,19 +166,41 @@ def finish_outputs(outdir: Path) -> None:
         raise SendError(f"perfeval run 正在向输出文件夹 {outdir} 放入新的输出，{mixed}；请待其完成后重试")
 
 
-def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None, data: dict | None = None,
-            reports: dict[str, str] | None = None,
-            parts: dict[str, tuple[list[dict], list[dict]]] | None = None) -> EmailMessage:
+def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -> EmailMessage:
     """Subject "<单位名称><年度>年度项目支出绩效自评材料"; a Chinese plain-text body that summarises the
     batch from result.json; attachments: the summary workbook and the report(s), Chinese file names
     intact (RFC 2231), MIME types of xlsx/docx. unit=None: the whole folder (all reports); unit="X":
     only X's report plus the combined summary. Missing folder/files -> SendError saying to run
-    `perfeval run` first. ``data`` (result.json as ``read_result`` gave it), ``reports`` (its
-    ``report_files``) and ``parts`` (its ``unit_parts``) are worked out once for a mail per unit: a city's
-    result.json is megabytes, its report names are hundreds, each made safe, and its issues thousands."""
+    `perfeval run` first."""
+    _, message = next(outgoing(outdir, to, sender, unit))
+    return message
+
+
+def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None,
+             each_unit: bool = False) -> Iterator[tuple[str, EmailMessage]]:
+    """The mails of one send (``compose``'s), each with the .eml name a dry run writes it to: one for the
+    folder or for ``unit``, or with ``each_unit`` one per unit of a multi-unit folder. result.json, its
+    report names and its units' parts are worked out once: a city's result.json is megabytes, its report
+    names are hundreds, each made safe, and its issues thousands."""
     outdir = Path(outdir)
-    data = read_result(outdir) if data is None else data
-    reports = report_files(data) if reports is None else reports
+    data = read_result(outdir)
+    multi = data_multi_unit(data)
+    if not each_unit:
+        units: list[str | None] = [unit]
+    else:  # a single unit's folder is one mail
+        units = [u["name"] for u in data["units"]] if multi else [None]
+    reports, parts = report_files(data), unit_parts(data) if multi else {}
+    # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
+    emls = numbered_names([name or MAIL_NAME for name in units], ".eml")
+    for name in units:
+        yield emls[name or MAIL_NAME], _compose(outdir, data, reports, parts, to, sender, name)
+
+
+MAIL_NAME = "绩效自评材料"  # the .eml of the whole folder's mail
+
+
+def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str, tuple[list[dict], list[dict]]],
+             to: list[str], sender: str, unit: str | None) -> EmailMessage:
     name = unit_name(data, unit, reports)
     selected = list(reports.values()) if unit is None else [reports[unit]]
     attachments = [SUMMARY_NAME, *selected]
@@ -189,7 +214,7 @@ def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None, d
     # make_msgid() without a domain asks DNS for this machine's name, which can hang on office networks.
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     chosen = unit if data_multi_unit(data) else None
-    part = parts[chosen] if parts is not None and chosen is not None else None
+    part = parts[chosen] if chosen is not None else unit_part(data, None)
     message.set_content(body_text(data, name, year, chosen, attachments, part))
     for file_name in attachments:
         attach_file(message, outdir / file_name)
@@ -215,13 +240,6 @@ def recipients_in(config: dict) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def units_in(outdir: Path, data: dict | None = None) -> list[str | None]:
-    """The units of a multi-unit output folder (its result.json: ``data``), or [None] (the whole folder)
-    for a single unit."""
-    data = read_result(outdir) if data is None else data
-    return [u["name"] for u in data["units"]] if data_multi_unit(data) else [None]
 
 
 def read_result(outdir: Path) -> dict:
@@ -300,10 +318,10 @@ def attach_file(message: EmailMessage, path: Path) -> None:
 
 
 def body_text(data: dict, name: str, year, unit: str | None, attachments: list[str],
-              part: tuple[list[dict], list[dict]] | None = None) -> str:
-    """The plain-text body: what is sent, the batch in figures, the projects that need attention
-    (``part``: the unit's ``unit_part``, when already worked out)."""
-    projects, issues = unit_part(data, unit) if part is None else part
+              part: tuple[list[dict], list[dict]]) -> str:
+    """The plain-text body: what is sent, the batch in figures, the projects that need attention (``part``:
+    the unit's ``unit_part``)."""
+    projects, issues = part
     totals = data["totals"] if unit is None and "totals" in data else totals_of(projects, issues)
     lines = [
         "您好：",
