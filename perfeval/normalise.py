@@ -206,16 +206,12 @@ def _funds(ctx: _Context) -> Funds:
     a, b = total.budget.value, total.actual.value
     shown_rate = round(b / a, 6) if a and b is not None else None  # what the unit's 执行率 formula shows: B/A
     rate = _amount(ctx, cols.get("rate"), money=False, percent=True)
-    if rate.value is None and rate.cell and rate.cell in form.uncached and shown_rate is not None:
-        rate = Amount(shown_rate, rate.cell, "")  # the formula, never calculated
-    rate = _recalculated(ctx, rate, shown_rate, "全年执行数 ÷ 全年预算数")
+    rate = _formula_result(ctx, rate, shown_rate, "全年执行数 ÷ 全年预算数")
     weight = _amount(ctx, cols.get("weight"), money=False)
     score = _amount(ctx, cols.get("score"), money=False)
     # likewise the 得分 formula: 分值 × 执行率, at most the 分值
     shown_score = round((weight.value or 10.0) * min(rate.value, 1.0), 2) if rate.value is not None else None
-    if score.value is None and score.cell and score.cell in form.uncached and shown_score is not None:
-        score = Amount(shown_score, score.cell, "")
-    score = _recalculated(ctx, score, shown_score, "分值 × 执行率")
+    score = _formula_result(ctx, score, shown_score, "分值 × 执行率")
     return Funds(
         total=total, appropriation=rows.get("appropriation"), own_level=rows.get("own_level"),
         carryover=rows.get("carryover"), other=rows.get("other"),
@@ -231,11 +227,19 @@ def _derive_total(ctx: _Context, rows: dict[str, FundsRow]) -> FundsRow:
     for key in ("initial", "budget", "actual"):
         amount = getattr(total, key)
         values = [getattr(p, key).value for p in parts if getattr(p, key).value is not None]
-        if amount.value is None and amount.cell in ctx.form.uncached and values:
-            derived[key] = Amount(round(sum(values), 6), amount.cell, "")
-        elif values and amount.cell in ctx.form.recalculated:
-            derived[key] = _recalculated(ctx, amount, round(sum(values), 6), "其下各来源之和")
+        found = _formula_result(ctx, amount, round(sum(values), 6) if values else None, "其下各来源之和")
+        if found is not amount:
+            derived[key] = found
     return replace(total, **derived) if derived else total
+
+
+def _formula_result(ctx: _Context, amount: Amount, derived: float | None, how: str) -> Amount:
+    """A formula cell as the form says the formula would show it (``derived``, ``how``) where the file
+    holds no result Excel would show: a formula never calculated (its F003 is ``_amount``'s), or a saved 0
+    to be recalculated (``_recalculated``)."""
+    if derived is not None and amount.value is None and amount.cell and amount.cell in ctx.form.uncached:
+        return Amount(derived, amount.cell, "")
+    return _recalculated(ctx, amount, derived, how)
 
 
 def _recalculated(ctx: _Context, amount: Amount, derived: float | None, how: str) -> Amount:
