@@ -13,7 +13,9 @@ How it is built, and why:
   every theme attribute in styles.xml is removed (LIBRARIES.md §4). Runs carry no fonts of their own.
 - The body is generated as WordprocessingML text, with styles referenced by id, and never parsed:
   it is written between the template's ``<w:body>`` and its section properties, and the package is
-  the template's other parts plus document.xml and core.xml. python-docx's
+  the template's other parts plus document.xml and core.xml. It goes into document.xml's compressed
+  stream as it is generated (``_Body``): a unit of 10,000 projects has about 500 MB of it, which
+  held, joined and copied took 1.4 GB. python-docx's
   ``add_paragraph``/``add_table`` scan the whole body on every call and resolve style names by a
   linear search (~1.2 ms per assignment, LIBRARIES.md §3); loading the template, parsing and
   re-serialising the body and recompressing the template's 800 KB of styles for every report took
@@ -34,7 +36,7 @@ import re
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -454,12 +456,28 @@ def _table(widths: list[int], rows: list[Sequence[_Cell]], header_rows: int) -> 
 
 
 class _Body:
-    """The document body as a list of XML fragments, numbered as it grows."""
+    """The document body, numbered as it grows and written out as it goes: ``write`` (document.xml's
+    stream in the package) gets the XML in pieces of about ``FLUSH_BYTES``, so that a unit of 10,000
+    projects (half a gigabyte of XML) never holds its report in memory."""
 
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self.write = write
+        self.pending: list[bytes] = []
+        self.size = 0
         self.counters = {1: 0, 2: 0, 3: 0, 4: 0}
         self.tables = 0
+
+    def _put(self, xml: bytes) -> None:
+        self.pending.append(xml)
+        self.size += len(xml)
+        if self.size >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.write(b"".join(self.pending))
+            self.pending.clear()
+            self.size = 0
 
     def heading(self, level: int, text: str, page_break: bool = False) -> None:
         """A numbered heading: 一、 （一） 1. （1）; numbering restarts below each higher level."""
@@ -476,7 +494,7 @@ class _Body:
         self.add(number + text, HEADING[level], page_break)
 
     def add(self, text: str, style: str = "", page_break: bool = False, ppr: str = "") -> None:
-        self.parts.append(_p(text, style, ("<w:pageBreakBefore/>" if page_break else "") + ppr).encode())
+        self._put(_p(text, style, ("<w:pageBreakBefore/>" if page_break else "") + ppr).encode())
 
     def texts(self, paragraphs: list[str]) -> None:
         for text in paragraphs:
@@ -492,11 +510,15 @@ class _Body:
         self.add(f"{label} {caption}", CAPTION, page_break)
         if money:
             self.add("金额单位：万元", AMOUNT_UNIT)
-        self.parts.append(_table(widths, rows, header_rows))
+        self._put(_table(widths, rows, header_rows))
 
-    def xml(self) -> bytes:
-        """The body's content in UTF-8, to go before its section properties."""
-        return b"".join(self.parts) + _p("", TABLE_TEXT).encode()  # Word wants a paragraph after a table
+    def close(self) -> None:
+        """The body's last paragraph (Word wants one after a table), and everything still pending."""
+        self.add("", TABLE_TEXT)
+        self.flush()
+
+
+FLUSH_BYTES = 1 << 20
 
 
 # --- Sections -------------------------------------------------------------------------------------------
@@ -1077,22 +1099,32 @@ def _core_properties(facts: _Facts) -> bytes:
     return serialize_part_xml(element)
 
 
-def _save_atomically(body: bytes, facts: _Facts, path: Path) -> None:
-    """Write to a temporary name beside the target and rename: never a half-written report."""
+def _save_atomically(facts: _Facts, path: Path, fill: Callable[[_Body], None]) -> None:
+    """Write the report to a temporary name beside the target and rename: never a half-written report.
+    ``fill`` writes the body, straight into document.xml's compressed stream."""
     path = Path(path)
     template = _template()
-    document = template.head + body + template.tail
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w+b") as file:
             file.write(template.package)
             with zipfile.ZipFile(file, "a", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as package:
                 package.writestr(CORE_PART, _core_properties(facts))
-                package.writestr(DOCUMENT_PART, document)
+                # the size is not known in advance: past 2 GiB (some 40,000 projects) only ZIP64 can hold it
+                large = len(facts.results) > ZIP64_PROJECTS
+                with package.open(DOCUMENT_PART, "w", force_zip64=large) as document:
+                    document.write(template.head)
+                    body = _Body(document.write)
+                    fill(body)
+                    body.close()
+                    document.write(template.tail)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+ZIP64_PROJECTS = 10_000  # a report of more projects may pass 2 GiB of XML; Word and WPS read ZIP64 too
 
 
 # --- Entry point ----------------------------------------------------------------------------------------
@@ -1100,12 +1132,14 @@ def _save_atomically(body: bytes, facts: _Facts, path: Path) -> None:
 def write_report(batch: Batch, path: Path) -> None:
     """Write 绩效自评报告.docx for the whole batch (one unit) to path."""
     facts = _collect_facts(batch)
-    body = _Body()
-    _add_title(body, facts)
-    _add_basic_situation(body, facts)
-    _add_evaluation_work(body, facts)
-    _add_performance(body, facts)
-    _add_problems_and_suggestions(body, facts)
-    _add_other_notes(body, facts)
-    _add_annex(body, facts)
-    _save_atomically(body.xml(), facts, path)
+
+    def fill(body: _Body) -> None:
+        _add_title(body, facts)
+        _add_basic_situation(body, facts)
+        _add_evaluation_work(body, facts)
+        _add_performance(body, facts)
+        _add_problems_and_suggestions(body, facts)
+        _add_other_notes(body, facts)
+        _add_annex(body, facts)
+
+    _save_atomically(facts, path, fill)
