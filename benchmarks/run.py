@@ -1,10 +1,14 @@
 """The benchmark of QUALITY.md "Performance": perfeval against the raw cost of reading the same files.
 
     python benchmarks/run.py N [N ...] [--jobs J] [--keep DIR] [--repeat R] [--seed S] [--json FILE]
+    python benchmarks/run.py --inbox DIR [--inbox DIR ...] [--jobs J] [--repeat R] [--json FILE]
 
 For each N, a batch of N 自评表 workbooks is generated (``generate.py``; reused from ``--keep DIR`` when
-it is already there for the same N, seed and generator version), then in one run, each measurement in a
-fresh process and the three interleaved so that drift on a noisy machine hits them alike:
+it is already there for the same N, seed and generator version); with ``--inbox``, a folder of forms
+from elsewhere is measured as it is (never written to), N being the number of its workbooks that hold
+a form, counted with its forms and units by an untimed ``perfeval check --json``. Then in one run, each
+measurement in a fresh process and the three interleaved so that drift on a noisy machine hits them
+alike:
 
 (a) the floor: python-calamine merely reading the same files (``CalamineWorkbook.from_path``, then
     ``to_python()`` and ``merged_cell_ranges`` of every sheet), one process;
@@ -109,15 +113,19 @@ imported = time.perf_counter()
 cells = merged = 0
 with open(sys.argv[1], encoding="utf-8") as listing:
     paths = listing.read().splitlines()
+failed = 0
 for path in paths:
-    book = CalamineWorkbook.from_path(path)
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name)
-        rows = sheet.to_python()
-        cells += sum(len(row) for row in rows)
-        merged += len(sheet.merged_cell_ranges or ())
+    try:  # a batch from elsewhere may hold files calamine cannot read: they cost the floor what they cost
+        book = CalamineWorkbook.from_path(path)
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python()
+            cells += sum(len(row) for row in rows)
+            merged += len(sheet.merged_cell_ranges or ())
+    except Exception:
+        failed += 1
 print(json.dumps({"import_s": imported - started, "read_s": time.perf_counter() - imported,
-                  "files": len(paths), "cells": cells, "merged": merged}))
+                  "files": len(paths), "failed": failed, "cells": cells, "merged": merged}))
 """
 
 
@@ -251,6 +259,19 @@ def prepare_batch(n: int, seed: int, keep: Path | None) -> tuple[Path, dict, boo
     return folder, found, temporary
 
 
+def describe_inbox(folder: Path, jobs: list[str]) -> dict:
+    """A batch from elsewhere, described as ``generate`` describes its own: its forms and units as
+    perfeval finds them (an untimed ``check --json``), and the workbooks with an error or a warning."""
+    done = subprocess.run([sys.executable, "-m", "perfeval", "check", str(folder), "--json", *jobs],
+                          capture_output=True, text=True, encoding="utf-8")
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"perfeval check {folder} 退出码 {done.returncode}：{done.stderr.strip()[-500:]}")
+    data = json.loads(done.stdout)
+    faulty = {i["file"] for i in data["issues"] if i["file"] and i["level"] in ("错误", "警告")}
+    return {"forms": len(data["projects"]), "units": len(data["units"]) or 1, "faulty_workbooks": len(faulty),
+            "workbooks": sum(1 for f in data["files"] if f.get("projects")), "source": str(folder)}
+
+
 def list_workbooks(folder: Path, listing: Path) -> int:
     """Write the workbooks perfeval will read (its own discovery) to ``listing``; return their number."""
     from perfeval.discover import find_workbooks
@@ -272,14 +293,24 @@ def count_outputs(outdir: Path) -> dict:
 
 # --- one N ----------------------------------------------------------------------------------
 
-def bench(n: int, args: argparse.Namespace) -> dict:
-    """Generate or reuse the batch of ``n``, run the floor, check and run ``--repeat`` times."""
-    folder, marker, temporary = prepare_batch(n, args.seed, args.keep)
+def bench(n: int | None, args: argparse.Namespace, inbox: Path | None = None) -> dict:
+    """Generate or reuse the batch of ``n`` (or take the folder ``inbox`` as it is), run the floor, check
+    and run ``--repeat`` times."""
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    if inbox is None:
+        folder, marker, temporary = prepare_batch(n, args.seed, args.keep)
+    else:
+        folder, temporary = inbox, False
+        print(f"测量已有的收件文件夹 {folder}（不写入）…", flush=True)
+        marker = describe_inbox(folder, jobs)
     work = Path(tempfile.mkdtemp(prefix="perfeval-bench-out-"))
     try:
         listing = work / "files.txt"
         files = list_workbooks(folder, listing)
-        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+        if inbox is not None:  # N as for a generated batch: the workbooks that hold a form
+            n = marker["workbooks"] or files
+            print(f"  含自评表的工作簿 {n} 个（perfeval 读取文件 {files} 个），自评表 {marker['forms']} 张，"
+                  f"{marker['units']} 个单位")
         python = sys.executable
         commands = {
             "floor": [python, "-c", FLOOR_SCRIPT, str(listing)],
@@ -323,12 +354,13 @@ def summarise(n: int, files: int, marker: dict, stages: dict[str, Stage], output
     }
     return {
         "n": n, "files_read": files, "forms": marker["forms"], "units": marker["units"],
-        "faulty_workbooks": marker["faulty_workbooks"],
+        "faulty_workbooks": marker["faulty_workbooks"], **({"inbox": marker["source"]} if "source" in marker else {}),
         "stages": {name: {"median_s": s.seconds, "ms_per_form": per(s), "runs_s": [m.seconds for m in s.runs],
                           "max_process_rss_mb": s.max_rss_mb, "tree_pss_mb": s.tree_mb,
                           "left_behind": [m.left_behind for m in s.runs],
                           "exit_codes": [m.exit_code for m in s.runs]} for name, s in stages.items()},
         "floor_in_process_ms_per_file": floor_detail["read_s"] * 1000 / max(1, floor_detail["files"]),
+        "floor_failed_files": floor_detail.get("failed", 0),
         "floor_import_s": floor_detail["import_s"],
         "ratios": {"check/floor": check.seconds / floor.seconds, "run/floor": run.seconds / floor.seconds},
         "outputs": outputs,
@@ -363,7 +395,8 @@ def machine() -> dict:
 def print_result(r: dict) -> None:
     """The table for one N."""
     n = r["n"]
-    print(f"\n== {n:,} 个工作簿（{r['forms']:,} 张自评表，{r['units']} 个单位；perfeval 读取文件 {r['files_read']:,} 个，"
+    where = f"{r['inbox']}：" if "inbox" in r else ""
+    print(f"\n== {where}{n:,} 个工作簿（{r['forms']:,} 张自评表，{r['units']} 个单位；perfeval 读取文件 {r['files_read']:,} 个，"
           f"含单位情况）==")
     print(f"{'阶段':<8}{'中位数 s':>10}{'ms/表':>9}{'÷下限':>8}{'单进程峰值 MB':>14}{'进程树峰值 MB':>14}   各轮 s")
     floor_s = r["stages"]["floor"]["median_s"]
@@ -372,7 +405,8 @@ def print_result(r: dict) -> None:
         runs = " ".join(f"{x:.2f}" for x in s["runs_s"])
         print(f"{label:<10}{s['median_s']:>10.2f}{s['ms_per_form']:>9.2f}{s['median_s'] / floor_s:>8.2f}"
               f"{s['max_process_rss_mb']:>14.0f}{s['tree_pss_mb']:>14.0f}   {runs}")
-    print(f"下限进程内读取 {r['floor_in_process_ms_per_file']:.3f} ms/文件（另加解释器启动与导入 {r['floor_import_s'] * 1000:.0f} ms）")
+    print(f"下限进程内读取 {r['floor_in_process_ms_per_file']:.3f} ms/文件（另加解释器启动与导入 {r['floor_import_s'] * 1000:.0f} ms）"
+          + (f"；calamine 无法读取 {r['floor_failed_files']} 个" if r["floor_failed_files"] else ""))
     o = r["outputs"]
     print(f"run 输出：报告 {o['reports']} 份，退回修改副本 {o['returns']} 份（{o['returns'] / n:.1%}），共 {o['bytes'] / 1048576:.1f} MB")
     names = {"check_ms": "check ≤ 2 ms/表", "check_floor_ratio": "check ≤ 4 × 下限", "run_ms": "run ≤ 25 ms/表",
@@ -413,27 +447,35 @@ def compile_bytecode() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``run.py N [N ...] [--jobs J] [--keep DIR] [--repeat R] [--seed S] [--json FILE]``."""
+    """Command line: ``run.py N [N ...] [--jobs J] [--keep DIR] [--repeat R] [--seed S] [--json FILE]``,
+    or ``--inbox DIR`` (repeatable) for folders of forms from elsewhere."""
     parser = argparse.ArgumentParser(description="perfeval 性能基准：与 python-calamine 读取同一批文件的耗时对比")
-    parser.add_argument("n", type=int, nargs="+", help="工作簿数量，可给多个（如 1000 10000）以检查线性增长")
+    parser.add_argument("n", type=int, nargs="*", help="工作簿数量，可给多个（如 1000 10000）以检查线性增长")
+    parser.add_argument("--inbox", type=Path, action="append", default=[],
+                        help="测量已有的收件文件夹（如另行生成的 1000 份自评表），可给多个；不生成批次，也不写入该文件夹")
     parser.add_argument("--jobs", type=int, default=None, help="传给 perfeval 的 --jobs（默认由 perfeval 取 CPU 核数）")
     parser.add_argument("--keep", type=Path, default=None, help="保留并复用生成的批次的文件夹（每个 N 用子文件夹 nN）")
     parser.add_argument("--repeat", type=int, default=3, help="每个阶段重复次数，取中位数（默认 3）")
     parser.add_argument("--seed", type=int, default=2021, help="生成批次的随机种子")
     parser.add_argument("--json", type=Path, default=None, help="把结果写入该 JSON 文件")
     args = parser.parse_args(argv)
+    if not args.n and not args.inbox:
+        parser.error("请给出工作簿数量 N，或用 --inbox 指定已有的收件文件夹")
+    for folder in args.inbox:
+        if not folder.is_dir():
+            parser.error(f"--inbox {folder}：文件夹不存在")
     info = machine()
     info["bytecode"] = compile_bytecode()
     print(f"{info['date']}  提交 {info['commit']}  perfeval {info['perfeval']}  Python {info['python']}")
     print(f"{info['cpu']}，{info['cores']} 核，内存 {info['memory_gb']} GB，{info['system']}；"
           f"perfeval 并行进程 {args.jobs or info['jobs']}")
     print(info["bytecode"])
-    results = [bench(n, args) for n in args.n]
+    results = [bench(n, args) for n in args.n] + [bench(None, args, inbox=folder.resolve()) for folder in args.inbox]
     for r in results:
         print_result(r)
     growth = print_growth(results)
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "repeat": args.repeat, "seed": args.seed,
+        args.json.write_text(json.dumps({"machine": info, "repeat": args.repeat, "seed": args.seed if args.n else None,
                                          "results": results, "growth": growth}, ensure_ascii=False, indent=1),
                              encoding="utf-8")
     passed = all(t["pass"] for r in results for t in r["targets"].values()) and all(
