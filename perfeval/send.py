@@ -176,12 +176,18 @@ def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -
     return message
 
 
-def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None,
-             each_unit: bool = False) -> Iterator[tuple[str, EmailMessage]]:
+def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, each_unit: bool = False,
+             max_bytes: int | None = None) -> Iterator[tuple[str, EmailMessage]]:
     """The mails of one send (``compose``'s), each with the .eml name a dry run writes it to: one for the
     folder or for ``unit``, or with ``each_unit`` one per unit of a multi-unit folder. result.json, its
     report names and its units' parts are worked out once: a city's result.json is megabytes, its report
-    names are hundreds, each made safe, and its issues thousands."""
+    names are hundreds, each made safe, and its issues thousands.
+
+    Each unit's mail carries the combined summary beside the unit's report, unless with its largest report
+    that would pass ``max_bytes`` (the attachments' limit), or its copies would come to more than
+    ``REPEAT_BYTES``: a city's summary (20 MB for 10,000 forms) made every unit's mail too large to send,
+    or 600 mails of 26 MB each. It then goes once, in a mail of its own after the units' mails
+    (``SUMMARY_MAIL``), and each unit's mail says so."""
     outdir = Path(outdir)
     data = read_result(outdir)
     multi = data_multi_unit(data)
@@ -190,24 +196,54 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None,
     else:  # a single unit's folder is one mail
         units = [u["name"] for u in data["units"]] if multi else [None]
     reports, parts = report_files(data), unit_parts(data) if multi else {}
+    apart = each_unit and multi and _too_large_to_repeat(outdir, reports, len(units), max_bytes)
     # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
-    emls = numbered_names([name or MAIL_NAME for name in units], ".eml")
+    emls = numbered_names([name or MAIL_NAME for name in units] + ([SUMMARY_MAIL] if apart else []), ".eml")
+    shared: dict[str, EmailMessage] = {}  # the summary, read and encoded once for all the mails
     for name in units:
-        yield emls[name or MAIL_NAME], _compose(outdir, data, reports, parts, to, sender, name)
+        yield emls[name or MAIL_NAME], _compose(outdir, data, reports, parts, to, sender, name, shared,
+                                                summary="apart" if apart else "attached")
+    if apart:
+        yield emls[SUMMARY_MAIL], _compose(outdir, data, reports, parts, to, sender, None, shared, summary="only")
 
 
 MAIL_NAME = "绩效自评材料"  # the .eml of the whole folder's mail
+SUMMARY_MAIL = "绩效自评汇总表"  # the .eml of the summary's own mail, when it goes apart from the units'
+
+
+# the most the copies of the summary may come to in the units' mails of one send (a district's 20 units and
+# its 1 MB summary: 20 MB)
+REPEAT_BYTES = 100 * 1024 * 1024
+
+
+def _too_large_to_repeat(outdir: Path, reports: dict[str, str], mails: int, max_bytes: int | None) -> bool:
+    """Whether the summary should not go into every one of ``mails`` units' mails: with the largest unit
+    report it passes ``max_bytes``, or its copies pass ``REPEAT_BYTES`` (a missing file counts as empty
+    here: ``check_files`` names it)."""
+    def size(name: str) -> int:
+        try:
+            return (outdir / name).stat().st_size
+        except OSError:
+            return 0
+
+    summary = size(SUMMARY_NAME)
+    largest = max((size(name) for name in reports.values()), default=0)
+    return summary * mails > REPEAT_BYTES or max_bytes is not None and summary + largest > max_bytes
 
 
 def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str, tuple[list[dict], list[dict]]],
-             to: list[str], sender: str, unit: str | None) -> EmailMessage:
+             to: list[str], sender: str, unit: str | None, shared: dict[str, EmailMessage] | None = None,
+             summary: str = "attached") -> EmailMessage:
+    """One mail. ``summary``: "attached" beside the report(s); "apart": the unit's report alone, the summary
+    going in a mail of its own; "only": that mail, the summary alone."""
     name = unit_name(data, unit, reports)
     selected = list(reports.values()) if unit is None else [reports[unit]]
-    attachments = [SUMMARY_NAME, *selected]
+    attachments = {"attached": [SUMMARY_NAME, *selected], "apart": selected, "only": [SUMMARY_NAME]}[summary]
     check_files(outdir, attachments)
     year = data.get("year") or data.get("unit", {}).get("year") or ""
     message = EmailMessage()
-    message["Subject"] = f"{name}{year}年度项目支出绩效自评材料"
+    what = "汇总表" if summary == "only" else "材料"
+    message["Subject"] = f"{name}{year}年度项目支出绩效自评{what}"
     message["From"] = sender_header(sender, name)
     message["To"] = ", ".join(check_addresses(to))
     message["Date"] = formatdate(localtime=True)
@@ -215,9 +251,20 @@ def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str,
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     chosen = unit if data_multi_unit(data) else None
     part = parts[chosen] if chosen is not None else unit_part(data, None)
-    message.set_content(body_text(data, name, year, chosen, attachments, part))
+    note = ""
+    if summary == "apart":
+        note = (f"　　本批次的汇总表（{SUMMARY_NAME}，{megabytes((outdir / SUMMARY_NAME).stat().st_size)}）较大，"
+                f"未随各单位的邮件重复附上，另以邮件“{unit_name(data, None, reports)}{year}年度项目支出绩效自评汇总表”发送。")
+    message.set_content(body_text(data, name, year, chosen, attachments, part, note))
+    message.make_mixed()
+    shared = {} if shared is None else shared
     for file_name in attachments:
-        attach_file(message, outdir / file_name)
+        # each unit's mail of a city carries the same combined summary (26 MB for 10,000 forms): encoded
+        # once, the same part goes into every mail, which serialising does not change
+        attachment = shared.get(file_name) or attachment_part(outdir / file_name)
+        if file_name == SUMMARY_NAME:
+            shared[file_name] = attachment
+        message.attach(attachment)
     return message
 
 
@@ -250,12 +297,21 @@ def read_result(outdir: Path) -> dict:
     if not path.is_file():
         raise SendError(f"输出文件夹 {outdir} 中缺少 {RESULT_NAME}：{RUN_FIRST}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # bytes: read as text, a city's 157 MB result.json took four times its size on the way in
+        data = json.loads(path.read_bytes(), object_hook=_without_indicators)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SendError(f"{path} 无法读取（{exc}）：请重新运行 perfeval run 生成输出") from None
     if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
         raise SendError(f"{path} 不是 perfeval run 生成的结果文件：请重新运行 perfeval run 生成输出")
     return data
+
+
+def _without_indicators(obj: dict) -> dict:
+    """A result.json object as a mail needs it: a project without its indicators, which are three quarters of
+    a city's result.json (75 MB for 10,000 forms, 830 MB once parsed), let go as soon as each is read."""
+    if "indicators" in obj and "budget_explanation" in obj:
+        del obj["indicators"]
+    return obj
 
 
 def data_multi_unit(data: dict) -> bool:
@@ -305,22 +361,25 @@ def sender_header(sender: str, name: str) -> Address | str:
     return Address(display_name=display or name, username=local, domain=domain)
 
 
-def attach_file(message: EmailMessage, path: Path) -> None:
-    """Attach one output file; add_attachment encodes the Chinese name per RFC 2231 (filename*=utf-8'').
-    No Content-Type name= parameter: with the long OOXML MIME types, Python's header folding then
-    turns the type itself into an encoded-word ("application/=?utf-8?q?vnd...") that no client reads."""
+def attachment_part(path: Path) -> EmailMessage:
+    """One output file as an attachment part, as ``add_attachment`` makes it: the Chinese name encoded per
+    RFC 2231 (filename*=utf-8''). No Content-Type name= parameter: with the long OOXML MIME types, Python's
+    header folding then turns the type itself into an encoded-word ("application/=?utf-8?q?vnd...") that
+    no client reads."""
     maintype, subtype = MIME_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SendError(f"无法读取附件 {path}（{exc.strerror or exc}）") from None
-    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    part = EmailMessage()
+    part.set_content(data, maintype=maintype, subtype=subtype, filename=path.name, disposition="attachment")
+    return part
 
 
 def body_text(data: dict, name: str, year, unit: str | None, attachments: list[str],
-              part: tuple[list[dict], list[dict]]) -> str:
+              part: tuple[list[dict], list[dict]], note: str = "") -> str:
     """The plain-text body: what is sent, the batch in figures, the projects that need attention (``part``:
-    the unit's ``unit_part``)."""
+    the unit's ``unit_part``), the attachments and a ``note`` on them."""
     projects, issues = part
     totals = data["totals"] if unit is None and "totals" in data else totals_of(projects, issues)
     lines = [
@@ -334,6 +393,7 @@ def body_text(data: dict, name: str, year, unit: str | None, attachments: list[s
         "",
         "二、附件",
         *(f"{n}. {file_name}" for n, file_name in enumerate(attachments, 1)),
+        *([note] if note else []),
         "",
         f"　　以上材料由 perfeval {data.get('perfeval_version', '')} 于 {run_time(data)} 生成，"
         "各项数据以附件为准。",
@@ -458,9 +518,13 @@ def check_size(message: EmailMessage, max_bytes: int) -> None:
     """SendError when the attachments together exceed max_bytes (before any connection is made)."""
     total = attachments_size(message)
     if total > max_bytes:
-        raise SendError(f"附件总大小 {megabytes(total)} 超过上限 {megabytes(max_bytes)}，邮件未发送："
-                        "请分单位发送（--unit 或 --each-unit），或在 perfeval.toml 的 [send] 中调整 max_mb"
-                        "（须不超过邮件服务器允许的大小）")
+        reports = [part.get_filename() for part in message.iter_attachments()
+                   if part.get_filename() != SUMMARY_NAME]
+        limit = "在 perfeval.toml 的 [send] 中调整 max_mb（须不超过邮件服务器允许的大小）"
+        # only a mail of several units' reports gets smaller by sending unit by unit
+        advice = f"请分单位发送（--unit 或 --each-unit），或{limit}" if len(reports) > 1 else f"请{limit}，或通过其他途径报送"
+        raise SendError(f"附件总大小 {megabytes(total)} 超过上限 {megabytes(max_bytes)}，邮件“{message['Subject']}”"
+                        f"未发送：{advice}")
 
 
 def attachments_size(message: EmailMessage) -> int:

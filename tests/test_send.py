@@ -350,6 +350,65 @@ def test_cli_send_delivers_over_a_real_server(outdir, monkeypatch):
     assert set(attachments(message)) == {"绩效自评汇总.xlsx", "绩效自评报告.docx"}
 
 
+def test_each_unit_sends_a_summary_too_large_to_repeat_once(two_units, tmp_path, monkeypatch):
+    """--each-unit where the summary with a unit's report would pass max_mb. A city's summary (20 MB for 10,000
+    forms) went into every unit's mail, so that each of them was refused as too large (or, just within the
+    limit, 600 mails of 26 MB each went out), and the advice to send unit by unit led back to the same
+    refusal. Each unit's mail now carries its own report and says where the summary is; the summary goes
+    once, in a mail of its own after them."""
+    from click.testing import CliRunner
+
+    from perfeval.cli import main
+    from perfeval.send import outgoing
+
+    monkeypatch.delenv("PERFEVAL_SMTP_PASSWORD", raising=False)
+    monkeypatch.chdir(tmp_path)
+    summary = (two_units / "绩效自评汇总.xlsx").stat().st_size
+    # the summary fits alone, and each (tiny) report; the summary with a report does not
+    max_mb = (summary + 8) / 1048576
+    with smtp_server() as (inbox, port):
+        (tmp_path / "perfeval.toml").write_text(
+            f'[send]\nhost = "127.0.0.1"\nport = {port}\nmax_mb = {max_mb!r}\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["send", str(two_units), "--to", TO[0], "--each-unit"])
+        assert result.exit_code == 0, result.output
+        mails = [BytesParser(policy=policy.default).parsebytes(e.original_content) for e in inbox.envelopes]
+    assert [m["Subject"] for m in mails] == ["开福区金融事务中心2021年度项目支出绩效自评材料",
+                                             "开福区财政局/预算股2021年度项目支出绩效自评材料",
+                                             "长沙市开福区人民政府2021年度项目支出绩效自评汇总表"]
+    assert [list(attachments(m)) for m in mails] == [["开福区金融事务中心绩效自评报告.docx"],
+                                                    ["开福区财政局_预算股绩效自评报告.docx"], ["绩效自评汇总.xlsx"]]
+    assert attachments(mails[2]) == {"绩效自评汇总.xlsx": (XLSX, on_disk(two_units, "绩效自评汇总.xlsx")["绩效自评汇总.xlsx"])}
+    for mail in mails[:2]:
+        body = mail.get_body(("plain",)).get_content()
+        assert "绩效自评汇总.xlsx" in body and "未随各单位的邮件重复附上" in body
+        assert "另以邮件“长沙市开福区人民政府2021年度项目支出绩效自评汇总表”发送" in body
+    whole = mails[2].get_body(("plain",)).get_content()
+    assert "5 个项目" in whole and "1. 绩效自评汇总.xlsx" in whole and "未随" not in whole
+    # within the limit (the default 20 MB), every unit's mail carries the summary beside its report, one
+    # part encoded once for all of them
+    unit_mails = [m for _, m in outgoing(two_units, TO, USER, each_unit=True, max_bytes=20 << 20)]
+    assert [sorted(attachments(m)) for m in unit_mails] == [
+        ["开福区金融事务中心绩效自评报告.docx", "绩效自评汇总.xlsx"], ["开福区财政局_预算股绩效自评报告.docx", "绩效自评汇总.xlsx"]]
+    assert "未随" not in unit_mails[0].get_body(("plain",)).get_content()
+    # nor when its copies would come to more than REPEAT_BYTES (600 units' mails of 26 MB each)
+    monkeypatch.setattr("perfeval.send.REPEAT_BYTES", 2 * summary - 1)
+    apart = [m for _, m in outgoing(two_units, TO, USER, each_unit=True, max_bytes=20 << 20)]
+    assert [list(attachments(m)) for m in apart] == [["开福区金融事务中心绩效自评报告.docx"],
+                                                    ["开福区财政局_预算股绩效自评报告.docx"], ["绩效自评汇总.xlsx"]]
+
+
+def test_oversize_advice_fits_the_mail(two_units, outdir):
+    """Sending unit by unit is advised only for a mail of several units' reports: a single unit's mail is no
+    smaller that way."""
+    with pytest.raises(SendError) as several:
+        send(compose(two_units, TO, USER), settings(free_port(), max_bytes=1000))
+    assert "请分单位发送（--unit 或 --each-unit）" in str(several.value)
+    with pytest.raises(SendError) as single:
+        send(compose(outdir, TO, USER), settings(free_port(), max_bytes=1000))
+    message = str(single.value)
+    assert "--unit" not in message and "max_mb" in message and SUBJECT in message
+
+
 def test_cli_send_failure_exits_two_without_traceback(outdir):
     from click.testing import CliRunner
 
