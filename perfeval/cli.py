@@ -218,14 +218,14 @@ def check(paths: tuple[Path, ...], rules_file: Path | None, year: int | None, jo
     started = time.perf_counter()
     start_early(jobs or default_jobs())
     from perfeval.pipeline import evaluate
-    from perfeval.result_json import batch_to_dict
+    from perfeval.result_json import sections
 
     inbox = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     rules = _load_rules(rules_file, inbox)
     with _progress(quiet or as_json) as progress:
         batch = evaluate(list(paths), rules, year, jobs=jobs or default_jobs(), progress=progress)
     if as_json:
-        _echo_json(batch_to_dict(batch), indent=1, default=str)
+        _echo_json_sections(*sections(batch), indent=1, default=str)
     else:
         if not quiet:
             _print_issues(batch)
@@ -444,6 +444,40 @@ def _echo_json(data: dict, **options) -> None:
             sys.stdout.write("".join(pending))
             pending.clear()
     sys.stdout.write("".join(pending) + "\n")
+    sys.stdout.flush()
+
+
+def _echo_json_sections(head: dict, lists: dict, **options) -> None:
+    """``_echo_json`` of ``head`` followed by ``lists`` (key -> a function giving the list's items), as
+    ``json.dumps`` with ``indent`` writes the whole, without ever holding the lists: a city's ``check --json``
+    is 200 MB of text from 10,000 projects' dicts (630 MB at the peak when built whole). The items are made
+    twice, once to see whether the output's encoding can take all their text, once to write them."""
+    if sys.stdout is None:
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    default = options.get("default", str)
+    escaped = not (_encodable(head, encoding, default)
+                   and all(_encodable(item, encoding, default) for items in lists.values() for item in items()))
+    encode = json.JSONEncoder(ensure_ascii=escaped, **options).encode
+    step = " " * options.get("indent", 0)
+
+    def nested(text: str) -> str:  # an item's text two levels in (JSON text holds no raw line break)
+        return step * 2 + text.replace("\n", "\n" + step * 2)
+
+    sys.stdout.write(encode(head)[:-2])  # without "\n}"
+    for key, items in lists.items():
+        sys.stdout.write(f",\n{step}{encode(key)}: [")
+        pending, first = [], True
+        for item in items():
+            pending.append(nested(encode(item)))
+            if len(pending) >= 256:
+                sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
+                pending.clear()
+                first = False
+        if pending:
+            sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
+        sys.stdout.write("]" if first and not pending else f"\n{step}]")
+    sys.stdout.write("\n}\n")
     sys.stdout.flush()
 
 

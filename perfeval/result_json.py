@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter
 from pathlib import Path
 
@@ -21,6 +21,13 @@ def batch_to_dict(batch: Batch) -> dict:
     """Everything a script needs: files, projects with every figure and score, issues, rules."""
     return {**_head(batch), "projects": [_project(r) for r in batch.results],
             "issues": [_issue(i) for i in batch.issues]}
+
+
+def sections(batch: Batch) -> tuple[dict, dict[str, Callable[[], Iterator[dict]]]]:
+    """batch_to_dict in parts, for writing it without holding it: the head, and its two long lists (the last
+    keys) each as a function giving its items one at a time, as often as it is called."""
+    return _head(batch), {"projects": lambda: (_project(r) for r in batch.results),
+                          "issues": lambda: (_issue(i) for i in batch.issues)}
 
 
 def _head(batch: Batch) -> dict:
@@ -65,12 +72,12 @@ def write_result(batch: Batch, path: Path) -> None:
     """Write result.json (UTF-8, Chinese kept readable): ``json.dumps(batch_to_dict(batch))``, streamed."""
     # no indent: json's C encoder is used only without one (several times faster on large batches)
     encode = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
+    head, lists = sections(batch)
     with path.open("w", encoding="utf-8") as out:
-        out.write(encode(_head(batch))[:-1])  # without its closing brace
-        out.write(', "projects": ')
-        _write_list(out, (encode(_project(r)) for r in batch.results))
-        out.write(', "issues": ')
-        _write_list(out, (encode(_issue(i)) for i in batch.issues))
+        out.write(encode(head)[:-1])  # without its closing brace
+        for key, items in lists.items():
+            out.write(f", {encode(key)}: ")
+            _write_list(out, (encode(item) for item in items()))
         out.write("}")
 
 

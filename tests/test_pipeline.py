@@ -695,6 +695,32 @@ def test_json_is_escaped_only_when_the_output_cannot_take_a_string_of_it():
     assert not _encodable({"a": "x"}, "no-such-codec", str)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_json_sections_write_what_json_dumps_writes(monkeypatch, encoding):
+    """check --json writes its head and then its lists item by item, never holding them (a city's 10,000
+    projects were 630 MB at the peak as one dict): the text is json.dumps' of the whole, escaped or not."""
+    import datetime as dt
+    import io
+
+    from perfeval.cli import _echo_json_sections
+
+    def project(n: int) -> dict:
+        return {"name": f"项目{n}\n第二行", "funds": {"total": {"value": n / 3, "cell": "E6"}},
+                "indicators": [{"target": "≥90%", "notes": []}, {"date": dt.date(2021, 12, 31)}], "empty": {}}
+
+    head = {"perfeval_version": "0.1.0", "units": [], "totals": {"projects": 300, "rate": None}}
+    for counts in ((0, 0), (1, 0), (300, 2), (256, 1), (512, 0)):
+        lists = {"projects": lambda c=counts[0]: (project(n) for n in range(c)),
+                 "issues": lambda c=counts[1]: ({"code": "B001", "message": f"第{n}个"} for n in range(c))}
+        whole = {**head, **{key: list(items()) for key, items in lists.items()}}
+        out = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        monkeypatch.setattr(sys, "stdout", out)
+        _echo_json_sections(head, lists, indent=1, default=str)
+        out.flush()
+        written = out.buffer.getvalue().decode(encoding)
+        assert written == json.dumps(whole, indent=1, default=str, ensure_ascii=encoding == "ascii") + "\n", counts
+
+
 def test_lists_of_projects_are_no_forms(tmp_path):
     """A unit's overview of its projects (项目名称 heading a column beside the 预算/执行 columns), and
     perfeval's own summary workbook left in the inbox, hold no form: F002 each, and the totals are the
