@@ -19,8 +19,8 @@ from perfeval.model import Amount, Batch, Indicator, IndicatorScore, Issue, Proj
 
 def batch_to_dict(batch: Batch) -> dict:
     """Everything a script needs: files, projects with every figure and score, issues, rules."""
-    return {**_head(batch), "projects": [_project(r) for r in batch.results],
-            "issues": [_issue(i) for i in batch.issues]}
+    head, lists = sections(batch)
+    return {**head, **{key: list(items()) for key, items in lists.items()}}
 
 
 def sections(batch: Batch) -> tuple[dict, dict[str, Callable[[], Iterator[dict]]]]:
