@@ -1101,30 +1101,48 @@ def _core_properties(facts: _Facts) -> bytes:
 
 def _save_atomically(facts: _Facts, path: Path, fill: Callable[[_Body], None]) -> None:
     """Write the report to a temporary name beside the target and rename: never a half-written report.
-    ``fill`` writes the body, straight into document.xml's compressed stream."""
+    ``fill`` writes the body, straight into document.xml's compressed stream. Its size is not known
+    before: a body that passes the zip format's 2 GiB (very long texts, or some 40,000 projects) is
+    written again with ZIP64, which only such a report then needs."""
     path = Path(path)
+    for zip64 in (False, True):
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w+b") as file:
+                _write_package(file, facts, fill, zip64)
+            os.replace(temporary, path)
+            return
+        except _NeedsZip64:
+            Path(temporary).unlink(missing_ok=True)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+class _NeedsZip64(Exception):
+    """document.xml has passed what a zip entry without ZIP64 can hold."""
+
+
+def _write_package(file, facts: _Facts, fill: Callable[[_Body], None], zip64: bool) -> None:
     template = _template()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w+b") as file:
-            file.write(template.package)
-            with zipfile.ZipFile(file, "a", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as package:
-                package.writestr(CORE_PART, _core_properties(facts))
-                # the size is not known in advance: past 2 GiB (some 40,000 projects) only ZIP64 can hold it
-                large = len(facts.results) > ZIP64_PROJECTS
-                with package.open(DOCUMENT_PART, "w", force_zip64=large) as document:
-                    document.write(template.head)
-                    body = _Body(document.write)
-                    fill(body)
-                    body.close()
-                    document.write(template.tail)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    file.write(template.package)
+    with zipfile.ZipFile(file, "a", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as package:
+        package.writestr(CORE_PART, _core_properties(facts))
+        with package.open(DOCUMENT_PART, "w", force_zip64=zip64) as document:
+            written = 0
 
+            def write(xml: bytes) -> None:
+                nonlocal written
+                written += len(xml)
+                if written > zipfile.ZIP64_LIMIT and not zip64:  # zipfile would refuse it only at the end
+                    raise _NeedsZip64
+                document.write(xml)
 
-ZIP64_PROJECTS = 10_000  # a report of more projects may pass 2 GiB of XML; Word and WPS read ZIP64 too
+            write(template.head)
+            body = _Body(write)
+            fill(body)
+            body.close()
+            write(template.tail)
 
 
 # --- Entry point ----------------------------------------------------------------------------------------

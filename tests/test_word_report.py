@@ -344,6 +344,24 @@ def test_large_report_is_written_as_it_is_built(tmp_path, batch):
     assert f"{batch.results[-1].project.name}259" in all_text(document)
 
 
+def test_a_body_past_the_zip_limit_is_written_with_zip64(tmp_path, batch, monkeypatch):
+    """document.xml goes into the package as it is generated, so its size is not known when its entry
+    starts: a body past the zip format's 2 GiB without ZIP64 (very long texts, or some 40,000 projects) is
+    written again with ZIP64 instead of failing the run when the entry closes. The limit is lowered here
+    to the size of the sample's report, which reaches it the same way."""
+    write(tmp_path, batch, "plain.docx")
+    with zipfile.ZipFile(tmp_path / "plain.docx") as package:
+        size = package.getinfo("word/document.xml").file_size
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", size // 2)
+    large = write(tmp_path, batch, "large.docx")
+    with zipfile.ZipFile(tmp_path / "large.docx") as package:
+        assert package.testzip() is None
+        assert package.getinfo("word/document.xml").file_size == size
+        assert package.getinfo("word/document.xml").extract_version >= 45  # ZIP64
+    assert report_lines(large) == report_lines(docx.Document(str(tmp_path / "plain.docx")))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["large.docx", "plain.docx"]
+
+
 def test_failed_report_leaves_the_previous_one(tmp_path, batch, monkeypatch):
     """A report that fails half-way through its body (written as it goes) leaves no partial file behind,
     and the previous report as it was."""
