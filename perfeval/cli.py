@@ -334,7 +334,7 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
             raise mail.SendError("没有收件人：请用 --to 指定，或在 perfeval.toml 的 [send] 中设置 to")
         mail.finish_outputs(outdir)  # a run killed while putting them in place: finished, never mailed half
         for eml, message in mail.outgoing(outdir, recipients, settings.sender or "perfeval@localhost", unit,
-                                          each_unit, settings.max_bytes):
+                                          each_unit, settings.max_bytes, refuse_oversize=not dry_run):
             if dry_run:
                 path = mail.write_eml(message, outdir / eml)
                 click.echo(f"已写入邮件文件 {path}（未发送）")

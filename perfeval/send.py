@@ -26,7 +26,8 @@ from pathlib import Path
 
 from perfeval.model import ERROR, NOT_SCORED, WARNING
 from perfeval.outputs import (
-    REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, numbered_names, report_names, unfinished,
+    REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, numbered_names, report_names, safe_file_name,
+    unfinished,
 )
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
@@ -177,17 +178,18 @@ def compose(outdir: Path, to: list[str], sender: str, unit: str | None = None) -
 
 
 def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, each_unit: bool = False,
-             max_bytes: int | None = None) -> Iterator[tuple[str, EmailMessage]]:
+             max_bytes: int | None = None, refuse_oversize: bool = False) -> Iterator[tuple[str, EmailMessage]]:
     """The mails of one send (``compose``'s), each with the .eml name a dry run writes it to: one for the
     folder or for ``unit``, or with ``each_unit`` one per unit of a multi-unit folder. result.json, its
     report names and its units' parts are worked out once: a city's result.json is megabytes, its report
     names are hundreds, each made safe, and its issues thousands.
 
-    Each unit's mail carries the combined summary beside the unit's report, unless with its largest report
+    Each unit's mail carries the combined summary beside the unit's report, unless with a unit's report
     that would pass ``max_bytes`` (the attachments' limit), or its copies would come to more than
     ``REPEAT_BYTES``: a city's summary (20 MB for 10,000 forms) made every unit's mail too large to send,
-    or 600 mails of 26 MB each. It then goes once, in a mail of its own after the units' mails
-    (``SUMMARY_MAIL``), and each unit's mail says so."""
+    or 600 mails of 26 MB each. It then goes once, in a mail of its own before the units' mails
+    (``SUMMARY_MAIL``), and each unit's mail says so. With ``refuse_oversize`` (a real send), a mail whose
+    attachments pass ``max_bytes`` is refused before any mail is composed, so that none goes half."""
     outdir = Path(outdir)
     data = read_result(outdir)
     multi = data_multi_unit(data)
@@ -197,18 +199,33 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, 
         units = [u["name"] for u in data["units"]] if multi else [None]
     reports, parts = report_files(data), unit_parts(data) if multi else {}
     apart = each_unit and multi and _too_large_to_repeat(outdir, reports, len(units), max_bytes)
+    mails: list[tuple[str | None, str]] = [(name, "apart" if apart else "attached") for name in units]
     # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
-    emls = numbered_names([name or MAIL_NAME for name in units] + ([SUMMARY_MAIL] if apart else []), ".eml")
+    emls = numbered_names([name or MAIL_NAME for name in units], ".eml")
+    names = [emls[name or MAIL_NAME] for name in units]
+    if apart:  # first: each unit's mail then speaks of a mail sent (and a summary too large is refused first)
+        check_files(outdir, [SUMMARY_NAME])
+        mails.insert(0, (None, "only"))
+        names.insert(0, _unused_name(SUMMARY_MAIL, ".eml", set(emls.values())))
+    if refuse_oversize and max_bytes is not None:
+        for name, summary in mails:
+            _refuse_oversize(outdir, data, reports, name, summary, max_bytes)
     shared: dict[str, EmailMessage] = {}  # the summary, read and encoded once for all the mails
-    for name in units:
-        yield emls[name or MAIL_NAME], _compose(outdir, data, reports, parts, to, sender, name, shared,
-                                                summary="apart" if apart else "attached")
-    if apart:
-        yield emls[SUMMARY_MAIL], _compose(outdir, data, reports, parts, to, sender, None, shared, summary="only")
+    for eml, (name, summary) in zip(names, mails):
+        yield eml, _compose(outdir, data, reports, parts, to, sender, name, shared, summary)
 
 
 MAIL_NAME = "绩效自评材料"  # the .eml of the whole folder's mail
 SUMMARY_MAIL = "绩效自评汇总表"  # the .eml of the summary's own mail, when it goes apart from the units'
+
+
+def _unused_name(stem: str, suffix: str, taken: set[str]) -> str:
+    """``stem`` as a file name, numbered past the names ``taken`` (a unit may be named 绩效自评汇总表)."""
+    taken = {name.casefold() for name in taken}
+    name, n = safe_file_name(stem, suffix), 2
+    while name.casefold() in taken:
+        name, n = safe_file_name(f"{stem}({n})", suffix), n + 1
+    return name
 
 
 # the most the copies of the summary may come to in the units' mails of one send (a district's 20 units and
@@ -216,34 +233,59 @@ SUMMARY_MAIL = "绩效自评汇总表"  # the .eml of the summary's own mail, wh
 REPEAT_BYTES = 100 * 1024 * 1024
 
 
-def _too_large_to_repeat(outdir: Path, reports: dict[str, str], mails: int, max_bytes: int | None) -> bool:
-    """Whether the summary should not go into every one of ``mails`` units' mails: with the largest unit
-    report it passes ``max_bytes``, or its copies pass ``REPEAT_BYTES`` (a missing file counts as empty
-    here: ``check_files`` names it)."""
-    def size(name: str) -> int:
-        try:
-            return (outdir / name).stat().st_size
-        except OSError:
-            return 0
+def _size(path: Path) -> int:
+    """A file's size; 0 for a missing one (``check_files`` names it)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
-    summary = size(SUMMARY_NAME)
-    largest = max((size(name) for name in reports.values()), default=0)
-    return summary * mails > REPEAT_BYTES or max_bytes is not None and summary + largest > max_bytes
+
+def _too_large_to_repeat(outdir: Path, reports: dict[str, str], mails: int, max_bytes: int | None) -> bool:
+    """Whether the summary should not go into every one of ``mails`` units' mails: its copies pass
+    ``REPEAT_BYTES``, or with a unit's report it passes ``max_bytes`` (a report too large on its own is
+    refused whatever goes with it: it leaves the summary with the others)."""
+    summary = _size(outdir / SUMMARY_NAME)
+    if summary * mails > REPEAT_BYTES:
+        return True
+    if max_bytes is None:
+        return False
+    fitting = [size for size in (_size(outdir / name) for name in reports.values()) if size <= max_bytes]
+    return summary + max(fitting, default=0) > max_bytes
+
+
+def _attachments(reports: dict[str, str], unit: str | None, summary: str) -> list[str]:
+    """A mail's files. ``summary``: "attached" beside the report(s); "apart": the unit's report alone, the
+    summary going in a mail of its own; "only": that mail, the summary alone."""
+    selected = list(reports.values()) if unit is None else [reports[unit]]
+    return {"attached": [SUMMARY_NAME, *selected], "apart": selected, "only": [SUMMARY_NAME]}[summary]
+
+
+def _subject(data: dict, name: str, summary: str) -> str:
+    year = data.get("year") or data.get("unit", {}).get("year") or ""
+    return f"{name}{year}年度项目支出绩效自评{'汇总表' if summary == 'only' else '材料'}"
+
+
+def _refuse_oversize(outdir: Path, data: dict, reports: dict[str, str], unit: str | None, summary: str,
+                     max_bytes: int) -> None:
+    name = unit_name(data, unit, reports)
+    files = _attachments(reports, unit, summary)
+    check_files(outdir, files)
+    total = sum(_size(outdir / file_name) for file_name in files)
+    if total > max_bytes:
+        raise oversize(total, max_bytes, _subject(data, name, summary), sum(f != SUMMARY_NAME for f in files))
 
 
 def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str, tuple[list[dict], list[dict]]],
              to: list[str], sender: str, unit: str | None, shared: dict[str, EmailMessage] | None = None,
              summary: str = "attached") -> EmailMessage:
-    """One mail. ``summary``: "attached" beside the report(s); "apart": the unit's report alone, the summary
-    going in a mail of its own; "only": that mail, the summary alone."""
+    """One mail, with the files ``_attachments`` gives it."""
     name = unit_name(data, unit, reports)
-    selected = list(reports.values()) if unit is None else [reports[unit]]
-    attachments = {"attached": [SUMMARY_NAME, *selected], "apart": selected, "only": [SUMMARY_NAME]}[summary]
+    attachments = _attachments(reports, unit, summary)
     check_files(outdir, attachments)
     year = data.get("year") or data.get("unit", {}).get("year") or ""
     message = EmailMessage()
-    what = "汇总表" if summary == "only" else "材料"
-    message["Subject"] = f"{name}{year}年度项目支出绩效自评{what}"
+    message["Subject"] = _subject(data, name, summary)
     message["From"] = sender_header(sender, name)
     message["To"] = ", ".join(check_addresses(to))
     message["Date"] = formatdate(localtime=True)
@@ -518,13 +560,16 @@ def check_size(message: EmailMessage, max_bytes: int) -> None:
     """SendError when the attachments together exceed max_bytes (before any connection is made)."""
     total = attachments_size(message)
     if total > max_bytes:
-        reports = [part.get_filename() for part in message.iter_attachments()
-                   if part.get_filename() != SUMMARY_NAME]
-        limit = "在 perfeval.toml 的 [send] 中调整 max_mb（须不超过邮件服务器允许的大小）"
-        # only a mail of several units' reports gets smaller by sending unit by unit
-        advice = f"请分单位发送（--unit 或 --each-unit），或{limit}" if len(reports) > 1 else f"请{limit}，或通过其他途径报送"
-        raise SendError(f"附件总大小 {megabytes(total)} 超过上限 {megabytes(max_bytes)}，邮件“{message['Subject']}”"
-                        f"未发送：{advice}")
+        reports = sum(part.get_filename() != SUMMARY_NAME for part in message.iter_attachments())
+        raise oversize(total, max_bytes, message["Subject"], reports)
+
+
+def oversize(total: int, max_bytes: int, subject: str, reports: int) -> SendError:
+    """The refusal of a mail whose attachments (``reports`` reports among them) pass the limit."""
+    limit = "在 perfeval.toml 的 [send] 中调整 max_mb（须不超过邮件服务器允许的大小）"
+    # only a mail of several units' reports gets smaller by sending unit by unit
+    advice = f"请分单位发送（--unit 或 --each-unit），或{limit}" if reports > 1 else f"请{limit}，或通过其他途径报送"
+    return SendError(f"附件总大小 {megabytes(total)} 超过上限 {megabytes(max_bytes)}，邮件“{subject}”未发送：{advice}")
 
 
 def attachments_size(message: EmailMessage) -> int:

@@ -350,39 +350,49 @@ def test_cli_send_delivers_over_a_real_server(outdir, monkeypatch):
     assert set(attachments(message)) == {"绩效自评汇总.xlsx", "绩效自评报告.docx"}
 
 
+def each_unit_mails(folder: Path, max_mb: float, tmp_path: Path, dry_run: bool = False):
+    """``perfeval send FOLDER --each-unit`` with ``max_mb`` (perfeval.toml) to a real SMTP server: the CLI
+    result and the mails received (or, with ``dry_run``, the .eml files written), in order."""
+    from click.testing import CliRunner
+
+    from perfeval.cli import main
+
+    with smtp_server() as (inbox, port):
+        config = tmp_path / "perfeval.toml"
+        config.write_text(f'[send]\nhost = "127.0.0.1"\nport = {port}\nmax_mb = {max_mb!r}\n', encoding="utf-8")
+        result = CliRunner().invoke(main, ["send", str(folder), "--to", TO[0], "--each-unit", "--config", str(config),
+                                           *(["--dry-run"] if dry_run else [])])
+    if dry_run:
+        paths = [Path(line.split("已写入邮件文件 ", 1)[1].split("（")[0]) for line in result.output.splitlines()
+                 if line.startswith("已写入邮件文件")]
+        return result, paths
+    return result, [BytesParser(policy=policy.default).parsebytes(e.original_content) for e in inbox.envelopes]
+
+
 def test_each_unit_sends_a_summary_too_large_to_repeat_once(two_units, tmp_path, monkeypatch):
     """--each-unit where the summary with a unit's report would pass max_mb. A city's summary (20 MB for 10,000
     forms) went into every unit's mail, so that each of them was refused as too large (or, just within the
     limit, 600 mails of 26 MB each went out), and the advice to send unit by unit led back to the same
-    refusal. Each unit's mail now carries its own report and says where the summary is; the summary goes
-    once, in a mail of its own after them."""
-    from click.testing import CliRunner
-
-    from perfeval.cli import main
+    refusal. The summary now goes once, in a mail of its own before the units' mails, each of which carries
+    its own report and says where the summary is."""
     from perfeval.send import outgoing
 
     monkeypatch.delenv("PERFEVAL_SMTP_PASSWORD", raising=False)
-    monkeypatch.chdir(tmp_path)
     summary = (two_units / "绩效自评汇总.xlsx").stat().st_size
     # the summary fits alone, and each (tiny) report; the summary with a report does not
-    max_mb = (summary + 8) / 1048576
-    with smtp_server() as (inbox, port):
-        (tmp_path / "perfeval.toml").write_text(
-            f'[send]\nhost = "127.0.0.1"\nport = {port}\nmax_mb = {max_mb!r}\n', encoding="utf-8")
-        result = CliRunner().invoke(main, ["send", str(two_units), "--to", TO[0], "--each-unit"])
-        assert result.exit_code == 0, result.output
-        mails = [BytesParser(policy=policy.default).parsebytes(e.original_content) for e in inbox.envelopes]
-    assert [m["Subject"] for m in mails] == ["开福区金融事务中心2021年度项目支出绩效自评材料",
-                                             "开福区财政局/预算股2021年度项目支出绩效自评材料",
-                                             "长沙市开福区人民政府2021年度项目支出绩效自评汇总表"]
-    assert [list(attachments(m)) for m in mails] == [["开福区金融事务中心绩效自评报告.docx"],
-                                                    ["开福区财政局_预算股绩效自评报告.docx"], ["绩效自评汇总.xlsx"]]
-    assert attachments(mails[2]) == {"绩效自评汇总.xlsx": (XLSX, on_disk(two_units, "绩效自评汇总.xlsx")["绩效自评汇总.xlsx"])}
-    for mail in mails[:2]:
+    result, mails = each_unit_mails(two_units, (summary + 8) / 1048576, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert [m["Subject"] for m in mails] == ["长沙市开福区人民政府2021年度项目支出绩效自评汇总表",
+                                             "开福区金融事务中心2021年度项目支出绩效自评材料",
+                                             "开福区财政局/预算股2021年度项目支出绩效自评材料"]
+    assert [list(attachments(m)) for m in mails] == [["绩效自评汇总.xlsx"], ["开福区金融事务中心绩效自评报告.docx"],
+                                                    ["开福区财政局_预算股绩效自评报告.docx"]]
+    assert attachments(mails[0]) == {"绩效自评汇总.xlsx": (XLSX, on_disk(two_units, "绩效自评汇总.xlsx")["绩效自评汇总.xlsx"])}
+    for mail in mails[1:]:
         body = mail.get_body(("plain",)).get_content()
         assert "绩效自评汇总.xlsx" in body and "未随各单位的邮件重复附上" in body
         assert "另以邮件“长沙市开福区人民政府2021年度项目支出绩效自评汇总表”发送" in body
-    whole = mails[2].get_body(("plain",)).get_content()
+    whole = mails[0].get_body(("plain",)).get_content()
     assert "5 个项目" in whole and "1. 绩效自评汇总.xlsx" in whole and "未随" not in whole
     # within the limit (the default 20 MB), every unit's mail carries the summary beside its report, one
     # part encoded once for all of them
@@ -393,8 +403,48 @@ def test_each_unit_sends_a_summary_too_large_to_repeat_once(two_units, tmp_path,
     # nor when its copies would come to more than REPEAT_BYTES (600 units' mails of 26 MB each)
     monkeypatch.setattr("perfeval.send.REPEAT_BYTES", 2 * summary - 1)
     apart = [m for _, m in outgoing(two_units, TO, USER, each_unit=True, max_bytes=20 << 20)]
-    assert [list(attachments(m)) for m in apart] == [["开福区金融事务中心绩效自评报告.docx"],
-                                                    ["开福区财政局_预算股绩效自评报告.docx"], ["绩效自评汇总.xlsx"]]
+    assert [list(attachments(m)) for m in apart] == [["绩效自评汇总.xlsx"], ["开福区金融事务中心绩效自评报告.docx"],
+                                                    ["开福区财政局_预算股绩效自评报告.docx"]]
+
+
+def test_each_unit_with_the_summary_apart_in_awkward_folders(two_units, tmp_path, monkeypatch):
+    """The summary's own mail beside a unit named like it; a missing summary; a unit report too large
+    whatever goes with it, which neither takes the summary from the other units' mails nor lets any mail go
+    before the refusal (a re-run would send those twice)."""
+    monkeypatch.delenv("PERFEVAL_SMTP_PASSWORD", raising=False)
+    summary = (two_units / "绩效自评汇总.xlsx").stat().st_size
+    named = tmp_path / "named"
+    shutil.copytree(two_units, named)
+    data = json.loads((named / "result.json").read_text(encoding="utf-8"))
+    data["units"][1]["name"] = "绩效自评汇总表"
+    for project in data["projects"][3:]:
+        project["unit"] = "绩效自评汇总表"
+    (named / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (named / "开福区财政局_预算股绩效自评报告.docx").rename(named / "绩效自评汇总表绩效自评报告.docx")
+    result, paths = each_unit_mails(named, (summary + 8) / 1048576, tmp_path, dry_run=True)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in paths] == ["绩效自评汇总表(2).eml", "开福区金融事务中心.eml", "绩效自评汇总表.eml"]
+    subjects = [BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Subject"] for p in paths]
+    assert subjects == ["长沙市开福区人民政府2021年度项目支出绩效自评汇总表", "开福区金融事务中心2021年度项目支出绩效自评材料",
+                        "绩效自评汇总表2021年度项目支出绩效自评材料"]
+
+    missing = tmp_path / "missing"
+    shutil.copytree(two_units, missing)
+    (missing / "绩效自评汇总.xlsx").unlink()
+    (missing / "开福区财政局_预算股绩效自评报告.docx").write_bytes(b"x" * 50_000)  # too large on its own
+    result, mails = each_unit_mails(missing, 40_000 / 1048576, tmp_path)
+    assert result.exit_code == 2 and "缺少 绩效自评汇总.xlsx" in result.output and "Traceback" not in result.output
+    assert mails == []
+
+    large = tmp_path / "large"
+    shutil.copytree(two_units, large)
+    (large / "开福区财政局_预算股绩效自评报告.docx").write_bytes(b"x" * (summary + 1000))
+    result, mails = each_unit_mails(large, (summary + 500) / 1048576, tmp_path)
+    assert result.exit_code == 2 and "“开福区财政局/预算股2021年度项目支出绩效自评材料”未发送" in result.output
+    assert mails == []  # refused before any mail went
+    result, paths = each_unit_mails(large, (summary + 500) / 1048576, tmp_path, dry_run=True)
+    first = BytesParser(policy=policy.default).parsebytes(paths[0].read_bytes())
+    assert len(paths) == 2 and sorted(attachments(first)) == ["开福区金融事务中心绩效自评报告.docx", "绩效自评汇总.xlsx"]
 
 
 def test_oversize_advice_fits_the_mail(two_units, outdir):
