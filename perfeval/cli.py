@@ -325,6 +325,8 @@ def send(outdir: Path, to: tuple[str, ...], smtp_host: str | None, smtp_port: in
     """
     from perfeval import send as mail
 
+    if unit is not None and each_unit:
+        raise click.UsageError("--unit 与 --each-unit 不能同时使用：只发一个单位用 --unit，每个单位各发一封用 --each-unit")
     try:
         config = mail.read_config(config_file or (Path("perfeval.toml") if Path("perfeval.toml").is_file() else None))
         settings = mail.settings_from(config, host=smtp_host, port=smtp_port, security=security, user=user,

@@ -11,6 +11,7 @@ perfeval.toml is refused, and no message, repr or file ever contains it (QUALITY
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
 import re
@@ -148,8 +149,9 @@ def to_bytes(max_mb) -> int:
 
 
 def is_positive_number(value) -> bool:
-    """True for an int or float above zero (TOML booleans are not numbers here)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    """True for a finite int or float above zero (TOML booleans are not numbers here, and its inf is none of
+    a size or a timeout)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
 
 
 # --- composing the message ----------------------------------------------------------------------------

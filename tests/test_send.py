@@ -323,6 +323,23 @@ def test_settings_precedence_and_validation(monkeypatch):
         settings_from({"security": "tls"})
     with pytest.raises(SendError, match="port 应为 1–65535"):
         settings_from({"port": "25"})
+    # TOML's inf is a float too: no size or timeout (int(inf) raised OverflowError, a traceback)
+    for key in ("max_mb", "timeout"):
+        with pytest.raises(SendError, match=f"{key} 应为大于 0 的"):
+            settings_from(tomllib.loads(f"{key} = inf"))
+
+
+def test_unit_and_each_unit_together_are_a_usage_error(two_units):
+    """--unit and --each-unit ask for different sends; given both, every unit's mail went (--unit ignored,
+    an unknown unit too)."""
+    from click.testing import CliRunner
+
+    from perfeval.cli import main
+
+    result = CliRunner().invoke(main, ["send", str(two_units), "--to", TO[0], "--unit", "雨花区", "--each-unit",
+                                       "--dry-run"])
+    assert result.exit_code == 2 and "--unit 与 --each-unit 不能同时使用" in result.output
+    assert not list(two_units.glob("*.eml"))
 
 
 def test_login_without_password_fails_before_connecting(outdir, monkeypatch):
