@@ -190,8 +190,9 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, 
     that would pass ``max_bytes`` (the attachments' limit), or its copies would come to more than
     ``REPEAT_BYTES``: a city's summary (20 MB for 10,000 forms) made every unit's mail too large to send,
     or 600 mails of 26 MB each. It then goes once, in a mail of its own before the units' mails
-    (``SUMMARY_MAIL``), and each unit's mail says so. With ``refuse_oversize`` (a real send), a mail whose
-    attachments pass ``max_bytes`` is refused before any mail is composed, so that none goes half."""
+    (``SUMMARY_MAIL``), and each unit's mail says so. A mail with a file missing, or with ``refuse_oversize``
+    (a real send) one whose attachments pass ``max_bytes``, is refused before any mail is composed, so that
+    a send never goes (or a dry run is written) in part."""
     outdir = Path(outdir)
     data = read_result(outdir)
     multi = data_multi_unit(data)
@@ -206,12 +207,10 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, 
     emls = numbered_names([name or MAIL_NAME for name in units], ".eml")
     names = [emls[name or MAIL_NAME] for name in units]
     if apart:  # first: each unit's mail then speaks of a mail sent (and a summary too large is refused first)
-        check_files(outdir, [SUMMARY_NAME])
         mails.insert(0, (None, "only"))
         names.insert(0, _unused_name(SUMMARY_MAIL, ".eml", set(emls.values())))
-    if refuse_oversize and max_bytes is not None:
-        for name, summary in mails:
-            _refuse_oversize(outdir, data, reports, name, summary, max_bytes)
+    for name, summary in mails:  # before any mail goes (or is written): a re-run would repeat those
+        _preflight(outdir, data, reports, name, summary, max_bytes if refuse_oversize else None)
     shared: dict[str, EmailMessage] = {}  # the summary, read and encoded once for all the mails
     for eml, (name, summary) in zip(names, mails):
         yield eml, _compose(outdir, data, reports, parts, to, sender, name, shared, summary)
@@ -268,13 +267,14 @@ def _subject(data: dict, name: str, summary: str) -> str:
     return f"{name}{year}年度项目支出绩效自评{'汇总表' if summary == 'only' else '材料'}"
 
 
-def _refuse_oversize(outdir: Path, data: dict, reports: dict[str, str], unit: str | None, summary: str,
-                     max_bytes: int) -> None:
+def _preflight(outdir: Path, data: dict, reports: dict[str, str], unit: str | None, summary: str,
+               max_bytes: int | None) -> None:
+    """SendError when a mail's unit is unknown, a file of it is missing, or its files pass ``max_bytes``."""
     name = unit_name(data, unit, reports)
     files = _attachments(reports, unit, summary)
     check_files(outdir, files)
     total = sum(_size(outdir / file_name) for file_name in files)
-    if total > max_bytes:
+    if max_bytes is not None and total > max_bytes:
         raise oversize(total, max_bytes, _subject(data, name, summary), sum(f != SUMMARY_NAME for f in files))
 
 

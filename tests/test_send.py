@@ -464,6 +464,21 @@ def test_each_unit_with_the_summary_apart_in_awkward_folders(two_units, tmp_path
     assert len(paths) == 2 and sorted(attachments(first)) == ["开福区金融事务中心绩效自评报告.docx", "绩效自评汇总.xlsx"]
 
 
+def test_a_missing_report_stops_the_send_before_any_mail(two_units, tmp_path):
+    """A unit's report missing from the folder: the first unit's mail was written (or sent) before the
+    error, so that a re-run repeated it. Nothing goes now until every mail's files are there."""
+    from click.testing import CliRunner
+
+    from perfeval.cli import main
+
+    folder = tmp_path / "out"
+    shutil.copytree(two_units, folder)
+    (folder / "开福区财政局_预算股绩效自评报告.docx").unlink()
+    result = CliRunner().invoke(main, ["send", str(folder), "--to", TO[0], "--each-unit", "--dry-run"])
+    assert result.exit_code == 2 and "缺少 开福区财政局_预算股绩效自评报告.docx" in result.output
+    assert not list(folder.glob("*.eml"))
+
+
 def test_oversize_advice_fits_the_mail(two_units, outdir):
     """Sending unit by unit is advised only for a mail of several units' reports: a single unit's mail is no
     smaller that way."""
