@@ -262,9 +262,13 @@ def _attachments(reports: dict[str, str], unit: str | None, summary: str) -> lis
     return {"attached": [SUMMARY_NAME, *selected], "apart": selected, "only": [SUMMARY_NAME]}[summary]
 
 
+def _year(data: dict):
+    """The evaluation year of result.json ("" when it names none)."""
+    return data.get("year") or data.get("unit", {}).get("year") or ""
+
+
 def _subject(data: dict, name: str, summary: str) -> str:
-    year = data.get("year") or data.get("unit", {}).get("year") or ""
-    return f"{name}{year}年度项目支出绩效自评{'汇总表' if summary == 'only' else '材料'}"
+    return f"{name}{_year(data)}年度项目支出绩效自评{'汇总表' if summary == 'only' else '材料'}"
 
 
 def _preflight(outdir: Path, data: dict, reports: dict[str, str], unit: str | None, summary: str,
@@ -285,7 +289,7 @@ def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str,
     name = unit_name(data, unit, reports)
     attachments = _attachments(reports, unit, summary)
     check_files(outdir, attachments)
-    year = data.get("year") or data.get("unit", {}).get("year") or ""
+    year = _year(data)
     message = EmailMessage()
     message["Subject"] = _subject(data, name, summary)
     message["From"] = sender_header(sender, name)
@@ -298,7 +302,7 @@ def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str,
     note = ""
     if summary == "apart":
         note = (f"　　本批次的汇总表（{SUMMARY_NAME}，{megabytes((outdir / SUMMARY_NAME).stat().st_size)}）较大，"
-                f"未随各单位的邮件重复附上，另以邮件“{unit_name(data, None, reports)}{year}年度项目支出绩效自评汇总表”发送。")
+                f"未随各单位的邮件重复附上，另以邮件“{_subject(data, unit_name(data, None, reports), 'only')}”发送。")
     message.set_content(body_text(data, name, year, chosen, attachments, part, note))
     message.make_mixed()
     shared = {} if shared is None else shared
@@ -352,7 +356,8 @@ def read_result(outdir: Path) -> dict:
 
 def _without_indicators(obj: dict) -> dict:
     """A result.json object as a mail needs it: a project without its indicators, which are three quarters of
-    a city's result.json (75 MB for 10,000 forms, 830 MB once parsed), let go as soon as each is read."""
+    a city's result.json (157 MB for 10,000 forms in 601 units, 830 MB once parsed), let go as soon as each
+    is read."""
     if "indicators" in obj and "budget_explanation" in obj:
         del obj["indicators"]
     return obj
