@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 
 import click
@@ -432,20 +434,10 @@ def _tolerant_output() -> None:
 
 def _echo_json(data: dict, **options) -> None:
     """JSON on stdout, as text when the output's encoding can take every string in it, else with every
-    non-ASCII character escaped: never a lossy "?" in what a program reads. Written as it is encoded, never
-    whole in memory: a city's ``check --json`` runs to hundreds of megabytes (the text and its encoded
-    copy took twice that again)."""
+    non-ASCII character escaped: never a lossy "?" in what a program reads."""
     if sys.stdout is None:  # pythonw: nowhere to write, as click.echo would have it
         return
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    escaped = not _encodable(data, encoding, options.get("default", str))
-    pending: list[str] = []
-    for chunk in json.JSONEncoder(ensure_ascii=escaped, **options).iterencode(data):
-        pending.append(chunk)
-        if len(pending) >= 4096:  # a write per chunk would cost more than the encoding
-            sys.stdout.write("".join(pending))
-            pending.clear()
-    sys.stdout.write("".join(pending) + "\n")
+    sys.stdout.write(_json_encoder([data], **options).encode(data) + "\n")
     sys.stdout.flush()
 
 
@@ -456,11 +448,7 @@ def _echo_json_sections(head: dict, lists: dict, **options) -> None:
     twice, once to see whether the output's encoding can take all their text, once to write them."""
     if sys.stdout is None:
         return
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    default = options.get("default", str)
-    escaped = not (_encodable(head, encoding, default)
-                   and all(_encodable(item, encoding, default) for items in lists.values() for item in items()))
-    encode = json.JSONEncoder(ensure_ascii=escaped, **options).encode
+    encode = _json_encoder(chain([head], (item for items in lists.values() for item in items())), **options).encode
     step = " " * options.get("indent", 0)
 
     def nested(text: str) -> str:  # an item's text two levels in (JSON text holds no raw line break)
@@ -481,6 +469,15 @@ def _echo_json_sections(head: dict, lists: dict, **options) -> None:
         sys.stdout.write("]" if first and not pending else f"\n{step}]")
     sys.stdout.write("\n}\n")
     sys.stdout.flush()
+
+
+def _json_encoder(values: Iterable, **options) -> json.JSONEncoder:
+    """The encoder for ``values`` on stdout: escaping non-ASCII only when the output's encoding cannot take
+    some string of them."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    default = options.get("default", str)
+    escaped = not all(_encodable(value, encoding, default) for value in values)
+    return json.JSONEncoder(ensure_ascii=escaped, **options)
 
 
 def _encodable(value, encoding: str, default) -> bool:
