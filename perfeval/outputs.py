@@ -36,13 +36,14 @@ def report_names(unit_names: list[str]) -> dict[str, str]:
     per unit (made safe, numbered when two names collide, in any case)."""
     if len(unit_names) <= 1:
         return {name: REPORT_NAME for name in unit_names} or {"": REPORT_NAME}
-    return numbered_names(unit_names, REPORT_NAME)
+    return dict(zip(unit_names, numbered_names(unit_names, REPORT_NAME)))
 
 
-def numbered_names(stems: list[str], suffix: str) -> dict[str, str]:
-    """Stem -> ``safe_file_name(stem, suffix)``, "<stem>(2)", "(3)"… for a name already taken, in any case:
-    Windows and macOS would put "ABC" and "abc" in one file."""
-    names: dict[str, str] = {}
+def numbered_names(stems: list[str], suffix: str) -> list[str]:
+    """Each stem's ``safe_file_name(stem, suffix)``, in order, or "<stem>(2)", "(3)"… where an earlier one
+    took that name, in any case: Windows and macOS would put "ABC" and "abc" in one file. A stem may come
+    more than once (two inputs whose copies' names are the same)."""
+    names: list[str] = []
     taken: set[str] = set()
     # the next number to try for the names a stem's numbers make ("X中心." and "X中心" make different
     # ones, though both are "X中心" when unnumbered): a thousand stems may clash
@@ -52,7 +53,7 @@ def numbered_names(stems: list[str], suffix: str) -> dict[str, str]:
         n = tried.get(family, 2)
         while name.casefold() in taken:
             name, n = safe_file_name(f"{stem}({n})", suffix), n + 1
-        names[stem] = name
+        names.append(name)
         taken.add(name.casefold())
         tried[family] = n
     return names

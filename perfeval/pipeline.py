@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 from perfeval import __version__, checks, outputs
-from perfeval.outputs import REPORT_NAME, RESULT_NAME, RETURNS_DIR, SUMMARY_NAME
+from perfeval.outputs import REPORT_NAME, RESULT_NAME, RETURNS_DIR, SUMMARY_NAME, numbered_names
 from perfeval.discover import Inbox, find_workbooks
 from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
 from perfeval.normalise import normalise_form
@@ -249,21 +249,13 @@ def write_returns(batch: Batch, folder: Path, jobs: int = 0,
     by_file: dict[str, list[Issue]] = {}
     for issue in batch.issues:
         by_file.setdefault(issue.file, []).append(issue)
-    tasks, names, files = [], set(), []
-    tried: dict[str, int] = {}  # a copy's name -> the next number to try: a thousand may clash
-    for record in batch.files:
-        issues = by_file.get(record.name, [])
-        if record.status == "无法读取" or not any(i.level in (ERROR, WARNING) for i in issues):
-            continue
-        name = returned_name(record.name)
-        stem = name[: -len(".xlsx")]
-        n = tried.get(stem.casefold(), 2)
-        while name.casefold() in names:  # without case: "X_Y" and "x_y" are one file on Windows and macOS
-            name, n = f"{stem}({n}).xlsx", n + 1
-        names.add(name.casefold())
-        tried[stem.casefold()] = n
-        tasks.append((record.path, tuple(issues), folder / name, record.sha256))
-        files.append(record.name)
+    returned = [(record, by_file.get(record.name, [])) for record in batch.files]
+    returned = [(record, issues) for record, issues in returned
+                if record.status != "无法读取" and any(i.level in (ERROR, WARNING) for i in issues)]
+    # "单位A/表.xlsx" and "单位A_表.xlsx", or "X_Y" and "x_y", would make one copy's name
+    names = numbered_names([returned_name(record.name)[: -len(".xlsx")] for record, _ in returned], ".xlsx")
+    tasks = [(record.path, tuple(issues), folder / name, record.sha256) for (record, issues), name in zip(returned, names)]
+    files = [record.name for record, _ in returned]
     if progress:
         progress.start("退回修改", len(tasks))
     done = map_isolated(copy_task, tasks, jobs, copy_failed, progress.advance if progress else None)

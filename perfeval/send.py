@@ -27,8 +27,7 @@ from pathlib import Path
 
 from perfeval.model import ERROR, NOT_SCORED, WARNING
 from perfeval.outputs import (
-    REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, numbered_names, report_names, safe_file_name,
-    unfinished,
+    REPORT_NAME, RESULT_NAME, SUMMARY_NAME, finish_interrupted, numbered_names, report_names, unfinished,
 )
 
 PASSWORD_ENV = "PERFEVAL_SMTP_PASSWORD"
@@ -203,12 +202,12 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, 
     reports, parts = report_files(data), unit_parts(data) if multi else {}
     apart = each_unit and multi and _too_large_to_repeat(outdir, reports, len(units), max_bytes)
     mails: list[tuple[str | None, str]] = [(name, "apart" if apart else "attached") for name in units]
-    # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file
-    emls = numbered_names([name or MAIL_NAME for name in units], ".eml")
-    names = [emls[name or MAIL_NAME] for name in units]
+    # numbered like the reports: "X中心" and "X中心." (or "ABC" and "abc") would write one file; the
+    # summary's own mail after the units' names (a unit may be named 绩效自评汇总表)
+    names = numbered_names([name or MAIL_NAME for name in units] + [SUMMARY_MAIL] * apart, ".eml")
     if apart:  # first: each unit's mail then speaks of a mail sent (and a summary too large is refused first)
         mails.insert(0, (None, "only"))
-        names.insert(0, _unused_name(SUMMARY_MAIL, ".eml", set(emls.values())))
+        names.insert(0, names.pop())
     for name, summary in mails:  # before any mail goes (or is written): a re-run would repeat those
         _preflight(outdir, data, reports, name, summary, max_bytes if refuse_oversize else None)
     shared: dict[str, EmailMessage] = {}  # the summary, read and encoded once for all the mails
@@ -218,15 +217,6 @@ def outgoing(outdir: Path, to: list[str], sender: str, unit: str | None = None, 
 
 MAIL_NAME = "绩效自评材料"  # the .eml of the whole folder's mail
 SUMMARY_MAIL = "绩效自评汇总表"  # the .eml of the summary's own mail, when it goes apart from the units'
-
-
-def _unused_name(stem: str, suffix: str, taken: set[str]) -> str:
-    """``stem`` as a file name, numbered past the names ``taken`` (a unit may be named 绩效自评汇总表)."""
-    taken = {name.casefold() for name in taken}
-    name, n = safe_file_name(stem, suffix), 2
-    while name.casefold() in taken:
-        name, n = safe_file_name(f"{stem}({n})", suffix), n + 1
-    return name
 
 
 # the most the copies of the summary may come to in the units' mails of one send (a district's 20 units and
