@@ -944,6 +944,8 @@ _FORMULA = re.compile(rb"<f[ >/]")
 _CELL_START = re.compile(rb"<((?:[\w.-]+:)?)c(\s" + _ATTRIBUTES[:-1] + rb")(?<!/)>")
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _CELL_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]{1,3})0*([1-9][0-9]{0,6})\s*["']""")
+
+
 def _a1(ref: re.Match) -> str:
     """A ``_CELL_REF_ATTR`` match as calamine reads the reference: "e06" -> "E6"."""
     return ref.group(1).upper().decode() + str(int(ref.group(2)))

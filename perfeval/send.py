@@ -275,10 +275,9 @@ def _preflight(outdir: Path, data: dict, reports: dict[str, str], unit: str | No
 def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str, tuple[list[dict], list[dict]]],
              to: list[str], sender: str, unit: str | None, shared: dict[str, EmailMessage] | None = None,
              summary: str = "attached") -> EmailMessage:
-    """One mail, with the files ``_attachments`` gives it."""
+    """One mail, with the files ``_attachments`` gives it (there: ``_preflight``)."""
     name = unit_name(data, unit, reports)
     attachments = _attachments(reports, unit, summary)
-    check_files(outdir, attachments)
     year = _year(data)
     message = EmailMessage()
     message["Subject"] = _subject(data, name, summary)
