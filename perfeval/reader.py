@@ -131,8 +131,10 @@ class Workbook:
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _TRAILING_PART = re.compile(r"\((?:[^()]*?(?:万元|元|分|A|B|B/A|%|％)[^()]*?)\)$")
 _POINTS = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
-_TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "【": "(", "】": ")", "［": "(", "］": ")",
-                        "，": ",", "、": ","})
+# Full-width ASCII (an IME left in full-width mode types 全年预算数（Ａ）, （１０分）) as half-width, and the
+# brackets and commas labels are written with as their plain forms
+_TRANS = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+                        "【": "(", "】": ")", "、": ","})
 
 
 @lru_cache(maxsize=8192)

@@ -23,6 +23,8 @@ def read_one(path: Path):
     ("全年预算数（A）", "全年预算数"), ("执行率（B/A）", "执行率"), ("项目资金\n（万元）", "项目资金"),
     ("产出指标(50分)", "产出指标"), ("主 管 部 门", "主管部门"), ("项目名称：", "项目名称"),
     ("\u3000实施单位\u3000", "实施单位"), ("分值（10分）", "分值"),
+    # typed with the IME in full-width mode
+    ("全年预算数（Ａ）", "全年预算数"), ("执行率（Ｂ／Ａ）", "执行率"), ("分值（１０分）", "分值"), ("项目名称：", "项目名称"),
 ])
 def test_normalise_label(text, label):
     assert normalise_label(text) == label
@@ -61,6 +63,20 @@ def test_moved_form_with_title_block_and_shifted_columns(tmp_path):
     assert project.name == "金融监管工作经费" and project.department == "长沙市开福区人民政府"
     assert project.funds.total.budget.cell == "F9"
     assert len(project.indicators) == 6 and project.indicators[0].target.cell == "G18"
+
+
+def test_full_width_letters_in_headings(tmp_path):
+    """全年预算数（Ａ）, 全年执行数（Ｂ）, 年度指标值（Ａ）: typed in full-width mode, the columns are still found
+    (they were lost: A taken from 年初预算数, or the funds block and every indicator dropped)."""
+    s = spec(labels={"全年预算数": "全年预算数（Ａ）", "全年执行数": "全年执行数（Ｂ）", "执行率": "执行率（Ｂ／Ａ）",
+                     "年度指标值": "年度指标值（Ａ）", "实际完成值": "实际完成值（Ｂ）"},
+             funds={"年度资金总额": (20.0, 25.0, 22.5), "其中：当年财政拨款": (20.0, 25.0, 22.5)})
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", s))
+    t = project.funds.total
+    assert (t.initial.value, t.budget.value, t.actual.value) == (20.0, 25.0, 22.5)
+    assert (t.budget.cell, t.actual.cell) == ("D6", "E6")
+    assert len(project.indicators) == 6 and project.indicators[0].actual.text == "60次"
+    assert "B013" not in [i.code for i in issues]
 
 
 def test_synonym_labels(tmp_path):
