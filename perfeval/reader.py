@@ -42,7 +42,7 @@ import python_calamine
 
 from perfeval import checks
 from perfeval.model import Issue
-from perfeval.values import format_number
+from perfeval.values import format_number, is_empty
 
 MAX_FILE = 100 * 1024 * 1024  # bytes on disk
 OS_REASONS = {errno.ENOENT: "文件不存在，可能已被移走或删除", errno.EACCES: "没有读取权限",
@@ -1579,6 +1579,7 @@ def _ends_indicators(labels: list[str], name_col: int) -> bool:
 _CELL_WITH_VALUE = re.compile(r"^\s*(项目名称|主管部门|实施单位|项目编码)\s*[:：]\s*(\S.*)$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _AMOUNT_UNIT = re.compile(r"单位:(万元|元)")
+_MONEY_UNIT = re.compile(r"金额单位:(万元|元)")
 
 
 def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawForm | None:
@@ -1643,12 +1644,17 @@ def _read_title(grid: _Grid, form: RawForm) -> None:
                     break
         if "year" in form.fields:
             break
-    for (r, c), n in grid.norm.items():
-        if "单位:" in n:
-            m = _AMOUNT_UNIT.search(n)
-            if m and not n.startswith(("实施单位", "主管单位", "项目单位", "填报单位")):
-                form.amount_unit, form.amount_unit_cell = m.group(1), cell_name(r, c)
-                break
+    # "金额单位：元" anywhere, also after the unit's name in one cell ("填报单位：某中心　金额单位：元"); a bare
+    # "单位：元" not in a cell that names a unit (实施单位：元宝区…). The cell's own text, not its label: a
+    # label loses a trailing "（单位：元）" as it loses "（万元）".
+    for r, row in enumerate(grid.rows):
+        for c, v in enumerate(row):
+            if v.__class__ is str and "单位" in v and len(v) <= 60:
+                n = _SPACE.sub("", v).translate(_TRANS)
+                m = _MONEY_UNIT.search(n) or _AMOUNT_UNIT.search(n)
+                if m and (m.re is _MONEY_UNIT or not n.startswith(("实施单位", "主管单位", "项目单位", "填报单位"))):
+                    form.amount_unit, form.amount_unit_cell = m.group(1), cell_name(r, c)
+                    return
 
 
 def _read_identity(grid: _Grid, form: RawForm, names: list[tuple[int, int]]) -> None:
@@ -1739,10 +1745,12 @@ def _funds_header(grid: _Grid) -> tuple[int, dict[str, int]] | None:
 
 def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -> None:
     header, columns = found
-    # the 项目资金 label (or a heading of the header row) may say （元）
+    # the 项目资金 label (or a heading of the header row) may say （元）, and so may the amount columns'
+    # headings: 年初预算数（元） | 全年预算数（元） | 全年执行数（元）
+    amount_columns = {columns[k] for k in ("initial", "budget", "actual") if k in columns}
     for c, n in enumerate(grid.row_labels(header)):
         text = str(grid.value(header, c))
-        if "项目资金" in n and "元" in text and "万元" not in text and form.amount_unit == "万元":
+        if ("项目资金" in n or c in amount_columns) and "元" in text and "万元" not in text and form.amount_unit == "万元":
             form.amount_unit, form.amount_unit_cell = "元", cell_name(header, c)
     for r, c in grid.find(_FUNDS_LABEL, range(max(0, header - 1), header + 8)):
         text = str(grid.value(r, c))
@@ -1843,13 +1851,16 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
         row, number = grid.rows[r], str(r + 1)
         width = len(row)
         values = {key: _cell((row[c] if c < width else "", _intern(letters + number))) for key, c, letters in items}
-        if "level1" in values and not _is_blank(values["level1"].value):
+        if labels_in_row[name_col:name_col + 1] and labels_in_row[name_col] in LEVEL3:
+            continue  # the header again: a form of several pages pasted together
+        # a "/" or "—" under 一级/二级指标 names no level: the one above goes on
+        if "level1" in values and not is_empty(values["level1"].value):
             level1 = values["level1"]
             level2 = EMPTY
             _declare(form, level1)
-        if "level2" in values and not _is_blank(values["level2"].value):
+        if "level2" in values and not is_empty(values["level2"].value):
             level2 = values["level2"]
-        if all(_is_blank(values[k].value) for k in _ROW_KEYS if k in values):
+        if all(_is_blank(values[k].value) for k in _ROW_KEYS if k in values) or _struck_out(values):
             blank_run += 1
             if blank_run > 30:
                 break
@@ -1857,6 +1868,21 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
         blank_run = 0
         values["level1"], values["level2"] = level1, level2
         form.indicators.append(values)
+
+
+def _struck_out(values: dict[str, RawCell]) -> bool:
+    """A row left unused and filled with markers, as staff do ("/" in every cell, or 无 with 0 points):
+    no name, no values, no points. A row with a name or points is an indicator, missing values or not."""
+    for key in _ROW_KEYS:
+        raw = values.get(key)
+        if raw is None:
+            continue
+        v = raw.value
+        if key in ("weight", "score") and (v.__class__ is float or v.__class__ is int) and v == 0:
+            continue
+        if not is_empty(v):
+            return False
+    return True
 
 
 def _declare(form: RawForm, level1: RawCell) -> None:

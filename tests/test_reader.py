@@ -79,6 +79,32 @@ def test_full_width_letters_in_headings(tmp_path):
     assert "B013" not in [i.code for i in issues]
 
 
+def test_rows_struck_out_with_markers_are_no_indicators(tmp_path):
+    """Unused rows filled with "/" or 无 (0 points) are left out like blank rows; a row with points stays."""
+    inds = clean_indicators()
+    inds[4:4] = [Ind("产出指标", "时效指标", "/", "/", "/", "/", "/", "/"),
+                 Ind("产出指标", "成本指标", "无", "无", "无", 0, 0),
+                 Ind("产出指标", "成本指标", "——", "—", "—", "—", "—")]
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", spec(indicators=inds)))
+    assert [i.name for i in project.indicators] == [i.name for i in clean_indicators()]
+    assert issues == []
+    # a struck-out name with points is still an indicator: its missing values are reported
+    inds[4] = Ind("产出指标", "时效指标", "/", "/", "/", 5, "/")
+    project, _ = read_one(write_spec(tmp_path / "g.xlsx", spec(indicators=inds)))
+    assert len(project.indicators) == 7 and project.indicators[4].weight.value == 5
+
+
+def test_a_repeated_header_row_is_no_indicator(tmp_path):
+    """A form of two pages pasted together repeats the indicator header between the rows."""
+    inds = clean_indicators()
+    inds[3:3] = [Ind("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")]
+    inds[4].level1 = "产出指标 "  # the page's own 一级指标 cell again, after the header
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", spec(indicators=inds)))
+    assert [i.name for i in project.indicators] == [i.name for i in clean_indicators()]
+    assert project.indicators[3].level1 == "产出指标" and project.indicators[3].row == 18
+    assert issues == []
+
+
 def test_synonym_labels(tmp_path):
     s = spec(labels={"全年预算数": "调整后预算数", "全年执行数": "预算执行数", "分值": "权重", "年度指标值": "指标值",
                      "实际完成值": "全年实际值", "偏差原因分析及改进措施": "未完成原因分析", "主管部门": "预算部门",
@@ -110,6 +136,36 @@ def test_amounts_in_yuan_are_converted(tmp_path):
              funds={"年度资金总额": (225000, 225000, 180000), "其中：当年财政拨款": (225000, 225000, 180000)})
     project, issues = read_one(write_spec(tmp_path / "f.xlsx", s))
     assert project.funds.total.budget.value == 22.5 and project.funds.total.actual.value == 18.0
+    assert [i.code for i in issues] == ["B008"]
+
+
+@pytest.mark.parametrize("line", ["填报单位：某某区教育中心\u3000\u3000\u3000金额单位：元", "（金额单位：元）"])
+def test_amount_unit_after_the_units_name_in_one_cell(tmp_path, line):
+    """The usual line under the title holds the unit's name and the amount unit in one cell."""
+    wb = openpyxl.Workbook()
+    write_spec(tmp_path / "x", spec(sheet="自评表", title_rows=1, funds={"年度资金总额": (50000, 60000, 54000)}), wb)
+    wb["自评表"]["A1"] = line
+    wb.save(tmp_path / "f.xlsx")
+    project, issues = read_one(tmp_path / "f.xlsx")
+    assert (project.funds.total.budget.value, project.funds.total.actual.value) == (6.0, 5.4)
+    assert [i.code for i in issues] == ["B008"]
+
+
+def test_a_units_name_that_begins_with_yuan_is_no_amount_unit(tmp_path):
+    wb = openpyxl.Workbook()
+    write_spec(tmp_path / "x", spec(sheet="自评表", title_rows=1), wb)
+    wb["自评表"]["A1"] = "填报单位：元宝区财政局"
+    wb.save(tmp_path / "f.xlsx")
+    project, issues = read_one(tmp_path / "f.xlsx")
+    assert project.funds.total.budget.value == 22.5 and issues == []
+
+
+def test_amount_columns_headed_in_yuan(tmp_path):
+    s = spec(header_funds=("年初预算数（元）", "全年预算数（元）", "全年执行数（元）", "分值", "执行率", "得分"),
+             funds={"年度资金总额": (50000, 60000, 54000), "其中：当年财政拨款": (50000, 60000, 54000)})
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", s))
+    t = project.funds.total
+    assert (t.initial.value, t.budget.value, t.actual.value) == (5.0, 6.0, 5.4)
     assert [i.code for i in issues] == ["B008"]
 
 
