@@ -1766,12 +1766,22 @@ def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -
             if any(n in ends for n in grid.row_labels(r)):
                 break
             continue
-        if kind in form.funds:
+        if kind in form.funds and not (kind == "own_level" and _level_rank(label) < _level_rank(form.funds_labels[kind])):
             continue
         form.funds_labels[kind] = label
         row, number = grid.rows[r], str(r + 1)
         form.funds[kind] = {key: RawCell(row[c] if c < len(row) else "", _intern(letters + number))
                             for key, c, letters in items}
+
+
+_LEVELS = {"本级": 0, "区级": 1, "县级": 1, "市级": 2, "省级": 3}
+
+
+def _level_rank(label: str) -> int:
+    """Which of several level rows (中央/省级/市级/区级资金 under 当年财政拨款) is the unit's own: 本级 says
+    so; else the lowest level, since the levels above give to the one below (a 区级 unit's funds come
+    from 中央, 省 and 市 too, a 市级 unit's from 中央 and 省, never from a 区)."""
+    return next((rank for level, rank in _LEVELS.items() if level in label), len(_LEVELS))
 
 
 def _funds_row_kind(grid: _Grid, r: int, before: int) -> tuple[str | None, str]:

@@ -169,6 +169,20 @@ def test_amount_columns_headed_in_yuan(tmp_path):
     assert [i.code for i in issues] == ["B008"]
 
 
+def test_the_lowest_of_several_level_rows_is_the_units_own(tmp_path):
+    """中央/省级/市级/区级资金 under 当年财政拨款: a 区级 unit's own funds are the 区级 row, not the first one."""
+    funds = {"年度资金总额": (100.0, 100.0, 90.0), "其中：当年财政拨款": (100.0, 100.0, 90.0),
+             "中央资金": (10.0, 10.0, 9.0), "省级资金": (20.0, 20.0, 18.0), "市级资金": (30.0, 30.0, 27.0),
+             "区级资金": (40.0, 40.0, 36.0)}
+    project, _ = read_one(write_spec(tmp_path / "f.xlsx", spec(funds=funds, rate=0.9, budget_score=9)))
+    own = project.funds.own_level
+    assert (own.label, own.budget.value, own.actual.value, own.budget.cell) == ("区级资金", 40.0, 36.0, "D11")
+    # a row called 本级 is the unit's own, wherever it stands
+    funds = {"年度资金总额": (100.0, 100.0, 90.0), "其中：本级资金": (60.0, 60.0, 54.0), "区级资金": (40.0, 40.0, 36.0)}
+    project, _ = read_one(write_spec(tmp_path / "g.xlsx", spec(funds=funds, rate=0.9, budget_score=9)))
+    assert project.funds.own_level.budget.value == 60.0
+
+
 def test_code_prefix_on_name_is_kept_as_code(tmp_path):
     s = spec(name="51000021R000000019951-工资性支出", code=None, department="219001-池州市贵池区棠溪镇人民政府")
     project, _ = read_one(write_spec(tmp_path / "f.xlsx", s))
