@@ -94,6 +94,12 @@ def test_explanation_in_words():
     assert s.explanation == "60余次 ≥ 50次（约数，按60计），完成率120.00%，得满分10分"
 
 
+@pytest.mark.parametrize("target", ["＞＝50次", "＞=50次", ">＝50次", "≥ 50次"])
+def test_explanation_names_the_target_without_its_comparator(target):
+    s = score_indicator(ind(target, "55次"), CAIYU)
+    assert s.explanation.startswith("55次 ≥ 50次，") and s.score == 10
+
+
 def test_over_penalty():
     rules = load_rules(over_penalty=True, over_k=0.5)
     s = score_indicator(ind("≥10场", "14场"), rules)
