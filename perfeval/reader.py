@@ -96,8 +96,9 @@ class SheetMarks:
     hidden_rows: frozenset[int] = frozenset()  # 1-based
     hidden_cols: frozenset[int] = frozenset()  # 1-based
     recalculated: frozenset[str] = frozenset()  # formula cells with a cached 0 in a workbook marked fullCalcOnLoad
-    # the A1 cells holding a number shown as a percentage (0.98 as 98%), looked up from the file's bytes
-    # only for a form with numbers among its indicator values (``_show_percents``)
+    # the A1 cells holding a number shown as a percentage (0.98 as 98%), asked only for a form with numbers
+    # among its indicator values (``_show_percents``): an .xlsx sheet's are looked up then, from the file's
+    # bytes; an .xls or .ods sheet's were found by the precheck's walk of its records or tables
     percent: Callable[[bytes], frozenset[str]] | None = None
     too_large: str = ""  # the F007 message of a sheet left unloaded while others may hold the form
 
@@ -502,13 +503,13 @@ def precheck(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, SheetM
         if suffix in _OOXML_SUFFIXES + (".ods",) + WPS_SUFFIXES and any(s in data for s in _ENCRYPTION_STREAMS):
             return ("F001", ENCRYPTED), {}
         try:  # .xls (or a .xls saved under another name): calamine reads it by content
-            _check_xls(data)
+            marks = _check_xls(data)
         except (_Reject, struct.error, ValueError, IndexError, UnicodeDecodeError) as exc:
             problem = exc.problem if isinstance(exc, _Reject) else ("F001", _OLE_BROKEN)
             if problem[0] == "F001" and suffix in _OOXML_SUFFIXES:
                 return ("F001", ENCRYPTED), {}  # an OLE file named .xlsx that is no .xls: Office's encrypted package
             return problem, {}
-        return None, {}
+        return None, marks
     return ("F001", _not_a_workbook(data, suffix)), {}
 
 
@@ -554,9 +555,9 @@ def _precheck_zip(data: bytes, suffix: str) -> tuple[Problem | None, dict[str, S
             _check_prologues(data, members, checked)
             return found
         if "content.xml" in members:
-            _check_ods(data, members)
+            marks = _check_ods(data, members)
             _check_prologues(data, members, {n for n in members if n.endswith(".xml")})
-            return None, {}
+            return None, marks
         return ("F001", _zip_but_no_workbook(members, suffix)), {}
     except _Reject as reject:
         return reject.problem, {}
@@ -1064,6 +1065,12 @@ _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _PERCENT_IDS = {9, 10}  # Excel's built-in 0% and 0.00%
 
 
+def _percent_format(code: str) -> bool:
+    """Whether a number format shows a positive number as a percentage: a "%" in its first section that is
+    no literal ("0.0%" is one, 0.0"%" and 0.0\\% only print the sign after the number)."""
+    return len(code) <= 255 and "%" in _FORMAT_LITERAL.sub("", code).split(";", 1)[0]
+
+
 class _PercentStyles(NamedTuple):
     """The styles (cellXfs indices) that show a number as a percentage, and patterns finding their s="…"
     attribute in a sheet: as written plainly (led by a literal: a fast scan), and in any shape (the
@@ -1087,7 +1094,7 @@ def _percent_styles(styles: bytes) -> _PercentStyles | None:
         number, code = _NUM_FMT_ID.search(attrs), _FORMAT_CODE.search(attrs)
         if number is not None and code is not None:
             text = html.unescape((code.group(1) or code.group(2) or b"").decode("utf-8", "replace"))
-            if len(text) <= 255 and "%" in _FORMAT_LITERAL.sub("", text).split(";", 1)[0]:
+            if _percent_format(text):
                 ids.add(int(number.group(1)))
     start = _tag_position(styles, b"cellXfs")
     end = _tag_position(styles, b"cellXfs", start + 7) if start >= 0 else -1
@@ -1215,25 +1222,37 @@ def _ods_repeat(attrs: bytes, name: bytes) -> int:
     return found
 
 
-def _check_ods(data: bytes, members: dict[str, _Member]) -> Problem | None:
+def _check_ods(data: bytes, members: dict[str, _Member]) -> dict[str, SheetMarks]:
     """OpenDocument: entity checks on every XML part, and the extent of content.xml's tables, where a
-    repeated row or cell (table:number-rows-repeated) can make calamine build a huge grid."""
+    repeated row or cell (table:number-rows-repeated) can make calamine build a huge grid. Returns the
+    marks per sheet name: its percent cells (``_check_ods_extent``)."""
     manifest = members.get("meta-inf/manifest.xml")
     if manifest is not None and b"encryption-data" in _inflate(data, manifest):
         raise _Reject("F001", ENCRYPTED)
+    marks: dict[str, SheetMarks] = {}
     for name, member in members.items():
         if name.endswith(".xml"):
             xml = _inflate(data, member)
             _check_prologue(member.name, xml)
             if name == "content.xml":
-                _check_ods_extent(xml)
-    return None
+                marks = {sheet: SheetMarks(percent=partial(_given, cells))
+                         for sheet, cells in _check_ods_extent(xml).items()}
+    return marks
 
 
-def _check_ods_extent(xml: bytes) -> None:
+def _given(cells: frozenset[str], data: bytes) -> frozenset[str]:
+    """``SheetMarks.percent`` of cells found beforehand."""
+    return cells
+
+
+def _check_ods_extent(xml: bytes) -> dict[str, frozenset[str]]:
     """Walk content.xml's rows and cells as calamine places them; each sheet (a top-level table)
-    starts at row 0. A table nested in a cell does not: calamine reads on in the same grid."""
+    starts at row 0. A table nested in a cell does not: calamine reads on in the same grid.
+
+    Returns, per sheet, its number cells shown as percentages (office:value-type="percentage", whose
+    office:value is the fraction: 0.95 for 95%, as calamine gives it), by their A1 references."""
     max_row = max_col = cells = 0
+    percents: list[tuple[str, int, int, int, int]] = []  # (sheet, row, column, rows, columns)
     row = col = repeat = depth = 0
     has_content = False
     table = widest = ""
@@ -1248,6 +1267,8 @@ def _check_ods_extent(xml: bytes) -> None:
                 if col + span > max_col:
                     max_col, widest = col + span, table
                 cells += span * repeat
+                if b"percentage" in attrs and depth and _ods_percentage(attrs):
+                    percents.append((table, row, col, repeat, span))
             col += span
         elif kind == b"table:table-row":
             repeat = _ods_repeat(attrs, b"table:number-rows-repeated") if b"repeated" in attrs else 1
@@ -1272,6 +1293,17 @@ def _check_ods_extent(xml: bytes) -> None:
         where = f"工作表“{widest}”" if widest else "表格"
         raise _Reject("F007", f"{where}的范围过大（有内容的单元格达到第 {max_row:,} 行、第 {max_col:,} 列），"
                               f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存")
+    found: dict[str, set[str]] = {}
+    for sheet, row, col, rows, cols in percents:  # within the extent checked: at most MAX_CELLS cells in all
+        found.setdefault(sheet, set()).update(cell_name(r, c) for r in range(row, row + rows)
+                                              for c in range(col, col + cols))
+    return {sheet: frozenset(names) for sheet, names in found.items()}
+
+
+def _ods_percentage(attrs: bytes) -> bool:
+    """Whether a cell's attributes say it holds a percentage (office:value-type="percentage")."""
+    return any(m.group(1) == b"office:value-type" and (m.group(2) or m.group(3) or b"").strip() == b"percentage"
+               for m in _ODS_ATTR.finditer(attrs))
 
 
 # ---- .xls: the compound file's chains and the BIFF cells, before calamine builds its grids ----
@@ -1279,41 +1311,87 @@ def _check_ods_extent(xml: bytes) -> None:
 _END_OF_CHAIN = 0xFFFFFFFE
 # FORMULA, LABELSST, NUMBER, LABEL, BOOLERR, RK, RSTRING: the records of cells with a value (row, column first)
 _BIFF_CELLS = frozenset((0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6))
+_BIFF_NUMBERS = frozenset((0x0006, 0x0203, 0x027E))  # FORMULA, NUMBER, RK: a number and its XF (style) index
+_BIFF_FORMULA = 0x0006
 _BIFF_MULRK = 0x00BD
 _BIFF_BOF = 0x0809
 _BIFF_BOUNDSHEET = 0x0085
 _BIFF_FILEPASS = 0x002F
+_BIFF_FORMAT = 0x041E
+_BIFF_XF = 0x00E0
+_BIFF_OTHERS = frozenset((_BIFF_BOF, _BIFF_BOUNDSHEET, _BIFF_FILEPASS, _BIFF_FORMAT, _BIFF_XF))  # read for themselves
 _OLE_BROKEN = "文件已损坏（复合文档的扇区链断裂或成环），无法安全读取；" + _RESAVE
 
 
-def _check_xls(data: bytes) -> None:
+def _check_xls(data: bytes) -> dict[str, SheetMarks]:
     """An .xls is a compound file (a FAT of sector chains) holding the BIFF "Workbook" stream.
     python-calamine follows the chains without a bound (a chain that loops grows until memory runs
     out) and builds each sheet's grid from its farthest cell before anything can look at it; so the
     chains are walked here, bounded by the number of sectors, and the cells' extent read from the
-    BIFF records. An encrypted workbook (FILEPASS) is named as such."""
+    BIFF records. An encrypted workbook (FILEPASS) is named as such.
+
+    The same walk finds the number cells shown as percentages (``SheetMarks.percent``): their XF (the
+    cell's style, by its place among the XF records) has a percent number format, built in (0%, 0.00%)
+    or one of the workbook's own FORMAT records. Returns the marks per sheet name."""
     stream = _ole_stream(data, ("workbook", "book"))
     if stream is None:
-        return  # no workbook stream: calamine says what the file is not
+        return {}  # no workbook stream: calamine says what the file is not
     names: dict[int, str] = {}
     current, extent = "", {}
     pos, end = 0, len(stream)
     unpack = struct.unpack_from
+    biff8 = True
+    formats = set(_PERCENT_IDS)  # the percent number formats, and the XFs (cell styles) showing one
+    xfs: set[int] = set()
+    n_xf = 0
+    percents: dict[str, array.array] = {}  # sheet -> row << 16 | column of its percent cells
+    room = MAX_CELLS  # percent cells still to be kept (a real form has a few dozen)
     while pos + 4 <= end:
         kind, size = unpack("<HH", stream, pos)
         body = pos + 4
         if kind in _BIFF_CELLS and size >= 4:
-            row, col = unpack("<HH", stream, body)
+            if xfs and kind in _BIFF_NUMBERS and size >= 6 and body + 6 <= end:  # (a number's row, column and XF)
+                row, col, xf = unpack("<HHH", stream, body)
+                if (xf in xfs and room and current
+                        # a formula's result is a number unless its last two bytes are FFFF (text, a bool, an error)
+                        and (kind != _BIFF_FORMULA or size >= 14 and stream[body + 12:body + 14] != b"\xff\xff")):
+                    percents.setdefault(current, array.array("I")).append(row << 16 | col)
+                    room -= 1
+            else:
+                row, col = unpack("<HH", stream, body)
         elif kind == _BIFF_MULRK and size >= 6:
             row = unpack("<H", stream, body)[0]
             col = unpack("<H", stream, body + size - 2)[0]
-        else:
+            if xfs and current and room and size >= 12:
+                # the first column, then an XF and an RK number for each column (then the last column)
+                first, *entries = unpack(f"<{(size - 6) // 6 * 3 + 1}H", stream, body + 2)
+                if not xfs.isdisjoint(entries[::3]):
+                    for i, xf in enumerate(entries[:room * 3:3]):
+                        if xf in xfs:
+                            percents.setdefault(current, array.array("I")).append(row << 16 | (first + i) & 0xFFFF)
+                            room -= 1
+        elif kind in _BIFF_OTHERS:
             if kind == _BIFF_BOF:
                 current = names.get(pos, "")  # "" for the globals, and for a sheet its BOUNDSHEET does not place
+                if not names and size >= 2 and body + 2 <= end:  # the globals' BOF: BIFF8 (0x0600) or BIFF5/7 (0x0500)
+                    biff8 = unpack("<H", stream, body)[0] >= 0x0600
             elif kind == _BIFF_BOUNDSHEET and size >= 8:
                 names[unpack("<I", stream, body)[0]] = _biff_sheet_name(stream[body + 6:body + size])
             elif kind == _BIFF_FILEPASS:
                 raise _Reject("F001", ENCRYPTED)
+            elif kind == _BIFF_FORMAT and size >= 3 and body + size <= end:
+                if stream.find(b"%", body, body + size) >= 0 and _percent_format(
+                        _biff_format_code(stream[body + 2:body + size], biff8)):
+                    formats.add(unpack("<H", stream, body)[0])
+            elif kind == _BIFF_XF and size >= 6 and body + size <= end:
+                # a cell's XF (not a style's: bit 2 of its type) whose number format shows a percentage; the
+                # FORMAT records come before the XF records, which come before the sheets
+                if unpack("<H", stream, body + 2)[0] in formats and not stream[body + 4] & 4:
+                    xfs.add(n_xf)
+                n_xf += 1
+            pos = body + size
+            continue
+        else:
             pos = body + size
             continue
         far = extent.get(current)
@@ -1325,6 +1403,24 @@ def _check_xls(data: bytes) -> None:
             where = f"工作表“{sheet}”" if sheet else "工作表"
             raise _Reject("F007", f"{where}的范围过大（单元格达到第 {row + 1:,} 行、第 {col + 1:,} 列），"
                                   f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交")
+    return {sheet: SheetMarks(percent=partial(_biff_percent_cells, cells)) for sheet, cells in percents.items()}
+
+
+def _biff_percent_cells(cells: array.array, data: bytes) -> frozenset[str]:
+    """The A1 references of an .xls sheet's percent cells (``_check_xls``: row << 16 | column)."""
+    return frozenset(cell_name(packed >> 16, packed & 0xFFFF) for packed in set(cells))
+
+
+def _biff_format_code(raw: bytes, biff8: bool) -> str:
+    """A FORMAT record's format code: BIFF8's XLUnicodeString (a 2-byte length, flags, Latin-1 or UTF-16),
+    BIFF5's byte string (a 1-byte length, in the workbook's code page)."""
+    if not biff8:
+        return raw[1:1 + raw[0]].decode("gb18030", "replace")
+    if len(raw) < 3:
+        return ""
+    length, flags = raw[0] | raw[1] << 8, raw[2]
+    text = raw[3:3 + length * 2] if flags & 1 else raw[3:3 + length]
+    return text.decode("utf-16-le", "replace") if flags & 1 else text.decode("latin-1")
 
 
 def _biff_sheet_name(raw: bytes) -> str:

@@ -994,6 +994,100 @@ def test_percent_cells_are_found_in_every_shape_of_cell(xml, found):
 
 
 
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _biff_workbook(cells: list[bytes], globals_: list[bytes], name: str = "表1") -> bytes:
+    """A BIFF8 Workbook stream: the globals (BOF, ``globals_``, a BOUNDSHEET, EOF), then one sheet of ``cells``."""
+    bof, eof = _biff(0x0809, struct.pack("<HH", 0x0600, 0x0005) + b"\0" * 12), _biff(0x000A, b"")
+    encoded = name.encode("utf-16-le")
+    head = bof + b"".join(globals_)
+    sheet_at = len(head) + 4 + 8 + len(encoded) + len(eof)
+    boundsheet = _biff(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, len(name), 1) + encoded)
+    return head + boundsheet + eof + _biff(0x0809, struct.pack("<HH", 0x0600, 0x0010) + b"\0" * 12) + b"".join(cells) + eof
+
+
+def _format(number: int, code: str, wide: bool = False) -> bytes:
+    text = code.encode("utf-16-le" if wide else "latin-1")
+    return _biff(0x041E, struct.pack("<HHB", number, len(code), int(wide)) + text)
+
+
+def _xf(number_format: int, style: bool = False) -> bytes:
+    return _biff(0x00E0, struct.pack("<HHH", 0, number_format, 0xFFF5 if style else 0x0001) + b"\0" * 14)
+
+
+def _number(row: int, col: int, xf: int, value: float = 0.95) -> bytes:
+    return _biff(0x0203, struct.pack("<HHHd", row, col, xf, value))
+
+
+def _rk(row: int, col: int, xf: int) -> bytes:
+    return _biff(0x027E, struct.pack("<HHHI", row, col, xf, (95 << 2) | 3))  # 95 / 100
+
+
+def _formula(row: int, col: int, xf: int, result: bytes) -> bytes:
+    return _biff(0x0006, struct.pack("<HHH", row, col, xf) + result + b"\0" * 6 + b"\x01\x00\x1e\x01\x00")
+
+
+_BIFF_STYLES = [
+    _format(164, "0.0%"), _format(165, '0.0"%"'), _format(166, "0.00\\%", wide=True), _format(167, "0%", wide=True),
+    _xf(0), _xf(9, style=True), _xf(9), _xf(164), _xf(165), _xf(10), _xf(166), _xf(167),  # XF 0 to 7
+]
+
+
+def test_xls_percent_cells_are_found_in_every_record_that_holds_a_number(monkeypatch):
+    """A number cell of an .xls is shown as a percentage by its XF's number format: built in (0%, 0.00%) or
+    one of the workbook's FORMAT records (Latin-1 or UTF-16), not a style's XF, not a "%" printed as text.
+    NUMBER, RK, each column of a MULRK and a FORMULA with a number for its result hold one."""
+    cells = [
+        _number(0, 0, 2), _rk(0, 1, 3), _rk(0, 2, 4), _number(0, 3, 1), _number(0, 4, 6), _number(0, 5, 7),
+        _biff(0x00BD, struct.pack("<HH", 1, 0) + struct.pack("<HI", 0, 3) + struct.pack("<HI", 5, 3)
+              + struct.pack("<HI", 2, 3) + struct.pack("<H", 2)),  # A2:C2, the last two percentages
+        _formula(2, 0, 2, struct.pack("<d", 0.95)),
+        _formula(2, 1, 2, b"\x00\0\0\0\0\0\xff\xff"),  # its result a text (in the STRING record after it)
+        _biff(0x00FD, struct.pack("<HHHI", 2, 2, 2, 0)),  # a text (LABELSST) in a percent cell
+    ]
+    stream = _biff_workbook(cells, _BIFF_STYLES)
+    monkeypatch.setattr(reader, "_ole_stream", lambda data, wanted: stream)
+    marks = reader._check_xls(b"")
+    assert list(marks) == ["表1"] and marks["表1"].percent(b"") == {"A1", "B1", "F1", "B2", "C2", "A3"}
+
+
+def test_xls_records_that_lie_about_their_length_neither_break_nor_stall_the_walk(monkeypatch):
+    """Records cut off by the stream's end (an XF, a FORMAT, a number's XF) are passed over as before, not
+    taken for a broken file; a MULRK running past the end is one, as before, whatever it holds; the cells
+    kept are bounded (MAX_CELLS) however many records say so."""
+    many = _biff(0x00BD, struct.pack("<HH", 3, 0) + struct.pack("<HI", 2, 3) * 1365 + struct.pack("<H", 199))
+    for tail in (_xf(9)[:10], _format(168, "0%")[:7], _number(4, 0, 2)[:9]):
+        stream = _biff_workbook([_number(0, 0, 2), tail], _BIFF_STYLES)
+        monkeypatch.setattr(reader, "_ole_stream", lambda data, wanted: stream)
+        assert reader._check_xls(b"")["表1"].percent(b"") == {"A1"}
+    for tail in (many[:100], struct.pack("<HHHH", 0x00BD, 0xFFFF, 3, 0) + struct.pack("<HI", 2, 3) * 4):
+        stream = _biff_workbook([_number(0, 0, 2), tail], _BIFF_STYLES)
+        monkeypatch.setattr(reader, "_ole_stream", lambda data, wanted: stream)
+        with pytest.raises(struct.error):  # (F001 from ``precheck``)
+            reader._check_xls(b"")
+    stream = _biff_workbook([many] * 200, _BIFF_STYLES)
+    monkeypatch.setattr(reader, "_ole_stream", lambda data, wanted: stream)
+    marks: dict = {}
+    assert _timed(lambda: marks.update(reader._check_xls(b""))) < 1.0
+    assert len(marks["表1"].percent.args[0]) == reader.MAX_CELLS
+
+
+def test_ods_percent_cells_are_placed_as_calamine_places_them():
+    """office:value-type="percentage" (its office:value the fraction calamine gives), repeated over rows and
+    columns, in a covered cell too (calamine gives its value), per table; not calcext's type, nor a float."""
+    xml = (b'<table:table table:name="A&amp;B"><table:table-row table:number-rows-repeated="2"><table:table-cell/>'
+           b'<table:table-cell office:value-type="percentage" office:value="0.5" table:number-columns-repeated="2"/>'
+           b"</table:table-row><table:table-row><table:covered-table-cell office:value-type='percentage' "
+           b"office:value='0.1'/><table:table-cell calcext:value-type=\"percentage\" office:value-type=\"float\" "
+           b'office:value="3"/><table:table-cell office:value-type="percentage" office:value="1"><text:p>100%</text:p>'
+           b'</table:table-cell></table:table-row></table:table><table:table table:name="\xe4\xba\x8c"><table:table-row>'
+           b'<table:table-cell table:number-columns-repeated="3"/><table:table-cell office:value-type="percentage" '
+           b'office:value="0.2"/></table:table-row></table:table>')
+    assert reader._check_ods_extent(xml) == {"A&B": {"B1", "C1", "B2", "C2", "A3", "C3"}, "二": {"D1"}}
+
 def test_a_sheet_part_the_workbook_does_not_list_is_left_out_first(tmp_path):
     """Over the cell limit, an unlisted worksheet part (nobody reads it) is left out before any listed sheet,
     instead of rejecting the file."""

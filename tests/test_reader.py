@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -350,6 +351,127 @@ def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
     assert project.indicators[5].actual.number == 95 and project.funds.rate_written.value == 1.0
     scores = score_project(project, load_rules()).indicators
     assert scores[1].score < 10 and scores[2].score == 10 and scores[5].score == 10
+
+
+def _written_as(path: Path, suffix: str) -> Path:
+    """The form at ``path`` (an .xlsx) saved again as .xls (BIFF8 through xlwt, each number with its number
+    format: 0% and 0.00% built in, others the workbook's own FORMAT records) or as .ods (a number shown as a
+    percentage stored as office:value-type="percentage", as LibreOffice saves one; merged cells spanned)."""
+    from xml.sax.saxutils import escape
+
+    import xlwt
+
+    ws = openpyxl.load_workbook(path).active
+    out = path.with_suffix(suffix)
+    if suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet(ws.title)
+        styles: dict[str, object] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    style = styles.setdefault(cell.number_format, xlwt.easyxf(num_format_str=cell.number_format))
+                    sheet.write(cell.row - 1, cell.column - 1, cell.value, style)
+        for merged in ws.merged_cells.ranges:
+            sheet.merge(merged.min_row - 1, merged.max_row - 1, merged.min_col - 1, merged.max_col - 1)
+        book.save(str(out))
+        return out
+    spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+               for c in range(m.min_col, m.max_col + 1)} - set(spans)
+    rows = []
+    for row in ws.iter_rows(min_row=1, min_col=1):
+        cells = []
+        for cell in row:
+            if (cell.row, cell.column) in covered:
+                cells.append("<table:covered-table-cell/>")
+                continue
+            attrs = ""
+            if (cell.row, cell.column) in spans:
+                m = spans[cell.row, cell.column]
+                attrs = (f' table:number-rows-spanned="{m.max_row - m.min_row + 1}"'
+                         f' table:number-columns-spanned="{m.max_col - m.min_col + 1}"')
+            v = cell.value
+            if v is None:
+                cells.append(f"<table:table-cell{attrs}/>")
+            elif isinstance(v, (int, float)):
+                kind = "percentage" if cell.number_format in ("0%", "0.0%", "0.00%") else "float"
+                cells.append(f'<table:table-cell{attrs} office:value-type="{kind}" office:value="{v}">'
+                             f"<text:p>{v}</text:p></table:table-cell>")
+            else:
+                cells.append(f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(str(v))}'
+                             "</text:p></table:table-cell>")
+        rows.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="{escape(ws.title)}">' + "".join(rows)
+               + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    mime = "application/vnd.oasis.opendocument.spreadsheet"
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mime}"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), mime)  # first and stored, as the format requires
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".ods"])
+def test_indicator_values_shown_as_percentages_are_read_as_shown_in_xls_and_ods(tmp_path, suffix):
+    """The same form as ``test_indicator_values_shown_as_percentages_are_read_as_shown``, saved as .xls or .ods:
+    calamine gives the bare 0.95 of a cell shown as 95% there too, and neither format has a styles part to
+    look it up in. The .xls cells' XF records (in NUMBER, RK and MULRK records) and the .ods cells' value type
+    say it instead: 差错率 0.8% against ≤0.5%, 宣传覆盖率 90% / 95%, as read from the .xlsx."""
+    from perfeval.rules import load_rules
+    from perfeval.score import score_project
+
+    indicators = clean_indicators()
+    indicators[1] = Ind("产出指标", "质量指标", "差错率", "≤0.5%", 0.008, 10, 10)
+    path = write_spec(tmp_path / "f.xlsx", spec(indicators=indicators))
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["F15"].number_format = "0.0%"
+    ws["E16"], ws["F16"] = 0.9, 0.95  # 宣传覆盖率 ≥90% / 95%, both typed as percentages
+    ws["E16"].number_format = "0%"
+    ws["F16"].number_format = "0.00%"
+    ws["F19"] = 95
+    ws["F19"].number_format = '0"%"'  # shows 95%: the number is the percentage already
+    ws["G6"].number_format = "0.00%"  # the 执行率 1.0, shown as 100.00%
+    wb.save(path)
+    project, issues = read_one(_written_as(path, suffix))
+    assert [(i.target.text, i.actual.text) for i in project.indicators[1:3]] == [("≤0.5%", "0.8%"), ("90%", "95%")]
+    assert [i.target.cell for i in project.indicators[1:3]] == ["E15", "E16"]
+    assert project.indicators[5].actual.number == 95 and project.funds.rate_written.value == 1.0
+    scores = score_project(project, load_rules()).indicators
+    assert scores[1].score < 10 and scores[2].score == 10 and scores[5].score == 10
+
+
+def test_split_target_columns_shown_as_percentages_in_xls_and_ods(tmp_path):
+    """A split 指标值 | 度量单位 ％ layout typed in percent cells, saved as .xls and .ods: "≥90%" and "92%"
+    as from the .xlsx, not "≥0.9％"/"0.92％" (completion 1% of the target: a 10-point indicator scored 0.1)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in [
+        ["项目支出绩效自评表（2021年度）"], ["项目名称", "乡村道路养护"],
+        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
+        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"],
+        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 0.9, "％", 0.92, 10, 10],
+        ["产出指标", "质量指标", "合格率", "≥", 90, "%", 0.96, 10, 10],  # a number beside a percent cell
+    ]:
+        ws.append(row)
+    for cell in ("E6", "G6", "G7"):
+        ws[cell].number_format = "0%"
+    wb.save(tmp_path / "f.xlsx")
+    for suffix in (".xls", ".ods"):
+        project, _ = read_one(_written_as(tmp_path / "f.xlsx", suffix))
+        assert [i.actual.cell for i in project.indicators] == ["G6", "G7"]
+        assert [(i.target.text, i.actual.text) for i in project.indicators] == [("≥90%", "92%"), ("≥90%", "96%")]
 
 
 def _xlsxwriter_copy(path: Path, out: Path, formulas: dict[str, str]) -> Path:
