@@ -249,6 +249,7 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
     process O(chunks²) (≈ 3 s of CPU taken from the workers at 10,000 files)."""
     pool = _Pool(jobs, states)
     chunks: dict[Future, list[int]] = {}
+    alone: set[int] = set()  # items of chunks whose results could not be sent back
     starts = iter(range(0, len(todo), CHUNK))
 
     def submit_next() -> set[Future]:
@@ -273,7 +274,7 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
             if not done:
                 suspects = pool.in_flight(todo)
                 pool.kill()
-                return suspects, "timeout"
+                return suspects | alone, "timeout"
             for future in done:
                 try:
                     values = future.result()
@@ -281,12 +282,18 @@ def _run_pool(func, items, todo, jobs, states, results, progress, timeout) -> tu
                 except BrokenProcessPool:
                     suspects = pool.in_flight(todo)
                     pool.kill()
-                    return suspects, "crash"
+                    return suspects | alone, "crash"
+                except Exception:
+                    # the chunk's results could not come back (a MemoryError in the worker while pickling
+                    # them): its items are run again one by one, after the pool, which goes on
+                    alone.update(chunks.pop(future))
+                    pending |= submit_next()
+                    continue
                 for index, value in zip(chunks.pop(future), values):
                     results[index] = value
                 if progress:
                     progress(len(values))
-        return set(), ""
+        return alone, ""
     finally:
         pool.close()
 
@@ -305,5 +312,9 @@ def _run_alone(func, index, item, states, on_failure, timeout, reason):
             return future.result()[0]
         except BrokenProcessPool:
             return on_failure(item, "crash")
+        except MemoryError:  # its result too large to be sent back
+            return on_failure(item, "memory")
+        except Exception:
+            return on_failure(item, "error")
     finally:
         pool.close()

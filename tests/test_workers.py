@@ -120,6 +120,28 @@ def test_an_exception_costs_its_item_only():
         assert results == [0, 1, 2, 3, 4, 5, 6, "error", 8, 9]
 
 
+class Unsendable:
+    """A result the worker cannot send back: pickling it runs out of memory, as a huge result does."""
+
+    def __reduce__(self):
+        raise MemoryError
+
+
+def unsendable_results(n: int):
+    if n == 5:
+        return Unsendable()
+    if n == 11:
+        return lambda: n  # cannot be pickled at all
+    return n
+
+
+def test_a_result_that_cannot_come_back_costs_its_item_only():
+    """The chunk whose results cannot be sent back is run again item by item; the batch goes on."""
+    for jobs in (1, 2):
+        results = map_isolated(unsendable_results, list(range(20)), jobs=jobs, on_failure=lambda n, reason: reason)
+        assert results == [0, 1, 2, 3, 4, "memory", 6, 7, 8, 9, 10, "error", *range(12, 20)]
+
+
 def note_pid_then_sleep(task: tuple[str, int]) -> int:
     folder, n = task
     with open(os.path.join(folder, f"{os.getpid()}.pid"), "w") as note:
