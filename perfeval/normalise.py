@@ -17,7 +17,8 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import EMPTY, TOO_LONG, RawCell, RawForm, UnitSheet, cap_long_texts, normalise_label
+from perfeval.reader import (EMPTY, MAX_FORM_TEXT, TOO_LONG, RawCell, RawForm, UnitSheet, cap_form_text,
+                             cap_long_texts, normalise_label)
 from perfeval.values import (
     FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
     written_money_unit,
@@ -55,13 +56,19 @@ def split_code(text: str) -> tuple[str, str]:
 def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     """A ``Project`` from a ``RawForm``, and the issues normalisation found (F005, B008, B011, B013)."""
     ctx = _Context(form)
-    cut = [c for cells in (form.fields, *form.funds.values(), *form.indicators) for c in cap_long_texts(cells)]
+    groups = (form.fields, *form.funds.values(), *form.indicators)
+    cut = [c for cells in groups for c in cap_long_texts(cells)]
+    trimmed = cap_form_text(groups)
     text = lambda key: _text(ctx, form.fields.get(key))
     line = lambda key: _one_line(text(key))
     code, name = split_code(line("name"))
     ctx.project = name
     for cell, length in cut:
         ctx.add("F007", cell, TOO_LONG.format(length))
+    if trimmed:
+        total, count, kept = trimmed
+        ctx.add("F007", "", f"表中文字合计 {total:,} 字，超过每张自评表 {MAX_FORM_TEXT:,} 字的上限（可能是程序生成或异常的文件），"
+                            f"其中 {count:,} 个较长的单元格只读取了前 {kept:,} 字，金额、分值照常读取并评分；请删除多余内容后另存")
     dept_code, department = split_code(line("department"))
     _, implementer = split_code(line("implementer"))
     own_code = line("code")

@@ -2031,6 +2031,38 @@ def cap_long_texts(cells: dict[str, RawCell]) -> list[tuple[str, int]]:
     return cut
 
 
+# A form's cells together: a real form holds a few thousand characters, the most verbose some tens of
+# thousands. Past this, the texts come from a program or an attack (a 26 KB workbook whose one shared string
+# of 32,760 characters fills a thousand rows is 130 million characters once read), and every project's texts
+# stay in memory to the end of the run and go whole into result.json and the summary workbook.
+MAX_FORM_TEXT = 200_000
+MIN_KEPT_TEXT = 100  # no text is cut shorter: the form's values and amounts stay whole
+
+
+def cap_form_text(groups: tuple[dict[str, RawCell], ...]) -> tuple[int, int, int] | None:
+    """Cut, in place, the longest texts of a form's cells (``groups``) to one length, the longest that keeps
+    them within MAX_FORM_TEXT together (not below MIN_KEPT_TEXT); (total before, cells cut, length kept),
+    or None when the form is within it."""
+    total = sum(len(raw.value) for cells in groups for raw in cells.values() if raw.value.__class__ is str)
+    if total <= MAX_FORM_TEXT:
+        return None
+    lengths = [len(raw.value) for cells in groups for raw in cells.values() if raw.value.__class__ is str]
+    low, high = MIN_KEPT_TEXT, max(lengths)  # the longest length kept whose sum fits, by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(n, middle) for n in lengths) <= MAX_FORM_TEXT:
+            low = middle
+        else:
+            high = middle - 1
+    cut = 0
+    for cells in groups:
+        for key, raw in cells.items():
+            if raw.value.__class__ is str and len(raw.value) > low:
+                cells[key] = RawCell(raw.value[:low], raw.cell)
+                cut += 1
+    return total, cut, low
+
+
 def read_unit_sheet(rows: list[list[object]], file: str, sheet: str) -> UnitSheet:
     """项目 | 内容 rows of a 单位情况 sheet."""
     items: dict[str, RawCell] = {}

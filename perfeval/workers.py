@@ -136,6 +136,7 @@ class _Raised:
 
     def __init__(self, exc: BaseException) -> None:
         self.text = f"{type(exc).__name__}: {exc}"
+        self.reason = "memory" if isinstance(exc, MemoryError) else "error"  # the worker's memory limit reached
 
 
 def _call(func: Callable[[T], R], item: T) -> R | _Raised:
@@ -232,7 +233,7 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
 
 
 def _settle(value, item, on_failure):
-    return on_failure(item, "error") if isinstance(value, _Raised) else value
+    return on_failure(item, value.reason) if isinstance(value, _Raised) else value
 
 
 def _step(result: R, progress: Callable[[int], None] | None) -> R:

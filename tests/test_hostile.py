@@ -1197,3 +1197,30 @@ def test_crafted_text_takes_linear_time(case):
     last one ended. The bound only catches a relapse; the fixed versions take milliseconds."""
     run = _crafted_inputs()[case]
     assert _timed(run) < 1.0
+
+
+def test_a_forms_texts_together_are_bounded(tmp_path):
+    """Each cell within Excel's 32,767 characters, but texts of 30,000 filling thirty rows' 偏差原因 (a 26 KB
+    workbook of a thousand such rows is 130 million characters once read): the longest
+    texts are cut to one length that keeps the form within 200,000 characters, with an F007; the figures are
+    read whole and the form is scored."""
+    from perfeval.pipeline import run
+    from tests.forms import Ind, spec, write_spec
+
+    inds = [Ind("产出指标", "数量指标", f"指标{k}", "≥1次", "1次", 3, 3, "DEVIATION") for k in range(30)]
+    path = write_spec(tmp_path / "f.xlsx", spec(indicators=inds, total=100))
+    members = members_of(path)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(  # openpyxl: inline strings
+        b"DEVIATION", ("偏差" * 15_000).encode())
+    (tmp_path / "inbox").mkdir()
+    write_members(tmp_path / "inbox" / "f.xlsx", members)
+    batch, outputs = run(tmp_path / "inbox", tmp_path / "out", load_rules(), jobs=1)
+    [result] = batch.results
+    notes = [i.deviation for i in result.project.indicators]
+    assert len(notes) == 30 and len(set(map(len, notes))) == 1 and 6_000 < len(notes[0]) < 6_700
+    assert notes[0] == ("偏差" * 15_000)[:len(notes[0])]
+    [issue] = [i for i in batch.issues if i.code == "F007"]
+    assert "900,5" in issue.message and "30 个较长的单元格" in issue.message and issue.level == "错误"
+    assert result.status == "已评分" and result.total == 100
+    assert [i.weight.value for i in result.project.indicators] == [3] * 30
+    assert outputs.result.stat().st_size < 1_500_000

@@ -132,6 +132,8 @@ def unsendable_results(n: int):
         return Unsendable()
     if n == 11:
         return lambda: n  # cannot be pickled at all
+    if n == 15:
+        raise MemoryError  # the worker's memory limit reached while reading
     return n
 
 
@@ -139,7 +141,7 @@ def test_a_result_that_cannot_come_back_costs_its_item_only():
     """The chunk whose results cannot be sent back is run again item by item; the batch goes on."""
     for jobs in (1, 2):
         results = map_isolated(unsendable_results, list(range(20)), jobs=jobs, on_failure=lambda n, reason: reason)
-        assert results == [0, 1, 2, 3, 4, "memory", 6, 7, 8, 9, 10, "error", *range(12, 20)]
+        assert results == [0, 1, 2, 3, 4, "memory", 6, 7, 8, 9, 10, "error", 12, 13, 14, "memory", *range(16, 20)]
 
 
 def note_pid_then_sleep(task: tuple[str, int]) -> int:
