@@ -122,7 +122,7 @@ def read_task(task: tuple[Path, str, Rules]) -> Reading:
 def read_failed(task: tuple[Path, str, Rules], reason: str) -> Reading:
     """What a file whose reader crashed or stalled becomes: an F007 issue, the batch goes on."""
     why = {"timeout": "读取超时", "crash": "读取时解析程序异常退出（内存不足或文件异常）",
-           "memory": "读取结果超出内存上限（文件内容过多）"}.get(
+           "memory": "读取时超出内存上限（文件内容过多）"}.get(
         reason, "读取时发生程序错误（请将此文件反馈给 perfeval 维护人员）")
     message = f"{why}，文件可能过大、已损坏或含有异常内容，已跳过；请在 Excel 中打开后另存再提交"
     book = Workbook(task[1], issues=[checks.issue("F007", message, file=task[1])], readable=False)

@@ -757,6 +757,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             checked.add(name)
         _check_string_count(name, head, members[name], data)
     book_xml = _workbook_xml(data, members)
+    _check_listed_once(book_xml, rels, members)
     recalculated = b"fullCalcOnLoad" in book_xml and _FULL_CALC.search(book_xml) is not None
     # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
     # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
@@ -1319,7 +1320,9 @@ _BIFF_BOUNDSHEET = 0x0085
 _BIFF_FILEPASS = 0x002F
 _BIFF_FORMAT = 0x041E
 _BIFF_XF = 0x00E0
-_BIFF_OTHERS = frozenset((_BIFF_BOF, _BIFF_BOUNDSHEET, _BIFF_FILEPASS, _BIFF_FORMAT, _BIFF_XF))  # read for themselves
+_BIFF_DIMENSIONS = 0x0200
+_BIFF_OTHERS = frozenset((_BIFF_BOF, _BIFF_BOUNDSHEET, _BIFF_FILEPASS, _BIFF_FORMAT, _BIFF_XF,
+                          _BIFF_DIMENSIONS))  # read for themselves
 _OLE_BROKEN = "文件已损坏（复合文档的扇区链断裂或成环），无法安全读取；" + _RESAVE
 
 
@@ -1345,6 +1348,7 @@ def _check_xls(data: bytes) -> dict[str, SheetMarks]:
     xfs: set[int] = set()
     n_xf = 0
     percents: dict[str, array.array] = {}  # sheet -> row << 16 | column of its percent cells
+    declared: dict[str, tuple[int, int]] = {}  # sheet -> its DIMENSIONS' rows and columns, when beyond the limits
     room = MAX_CELLS  # percent cells still to be kept (a real form has a few dozen)
     while pos + 4 <= end:
         kind, size = unpack("<HH", stream, pos)
@@ -1389,6 +1393,13 @@ def _check_xls(data: bytes) -> dict[str, SheetMarks]:
                 if unpack("<H", stream, body + 2)[0] in formats and not stream[body + 4] & 4:
                     xfs.add(n_xf)
                 n_xf += 1
+            elif kind == _BIFF_DIMENSIONS and size >= (14 if biff8 else 10) and body + size <= end:
+                # the sheet's range as declared: python-calamine reserves a cell for each of its rows × columns
+                # before reading any, whatever cells follow
+                first_row, last_row, first_col, last_col = unpack("<IIHH" if biff8 else "<HHHH", stream, body)
+                rows, cols = max(0, last_row - first_row), max(0, last_col - first_col)
+                if rows * cols > MAX_ROWS * MAX_COLS:
+                    declared.setdefault(current, (rows, cols))  # said after the cells, whose extent is more precise
             pos = body + size
             continue
         else:
@@ -1403,6 +1414,11 @@ def _check_xls(data: bytes) -> dict[str, SheetMarks]:
             where = f"工作表“{sheet}”" if sheet else "工作表"
             raise _Reject("F007", f"{where}的范围过大（单元格达到第 {row + 1:,} 行、第 {col + 1:,} 列），"
                                   f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交")
+    if declared:
+        sheet, (rows, cols) = next(iter(declared.items()))
+        where = f"工作表“{sheet}”" if sheet else "工作表"
+        raise _Reject("F007", f"{where}声明的范围过大（{rows:,} 行 × {cols:,} 列），"
+                              f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交")
     return {sheet: SheetMarks(percent=partial(_biff_percent_cells, cells)) for sheet, cells in percents.items()}
 
 
@@ -1534,21 +1550,42 @@ def _in_order(tags: list[bytes], first: re.Pattern, second: re.Pattern) -> list[
     return found
 
 
+def _sheet_entries(book: bytes, rels: bytes) -> list[tuple[str, bytes]]:
+    """workbook.xml's sheets in order: each one's name and the target its relationship gives."""
+    tags = _REL_TAG.findall(rels)
+    targets = {rid: target for rid, target in _in_order(tags, _ID_Q, _TARGET_Q)}
+    targets.update({rid: target for target, rid in _in_order(tags, _TARGET_Q, _ID_Q)})
+    return [(html.unescape(name.decode("utf-8", "replace")), targets.get(rid, b""))
+            for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q)]
+
+
 @_cached_when_small
 def _sheet_names(book: bytes, rels: bytes) -> Mapping[str, str]:
     """xl/worksheets/sheet1.xml -> the sheet's name, through workbook.xml and its relationships (read-only:
     shared between calls)."""
-    tags = _REL_TAG.findall(rels)
-    targets = {rid: target for rid, target in _in_order(tags, _ID_Q, _TARGET_Q)}
-    targets.update({rid: target for target, rid in _in_order(tags, _TARGET_Q, _ID_Q)})
     names: dict[str, str] = {}
-    for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q):
-        target = targets.get(rid, b"")
-        shown = html.unescape(name.decode("utf-8", "replace"))
+    for shown, target in _sheet_entries(book, rels):
         names[_resolve(target)] = shown
         if b"%" in target:
             names.setdefault(_resolve(target, decoded=True), shown)
     return MappingProxyType(names)
+
+
+def _check_listed_once(book: bytes, rels: bytes, members: dict[str, _Member]) -> None:
+    """Excel lists each sheet part once. A part listed again under other names is loaded again by the
+    reader for each, which the cell limits (counted per part) would not see: 300 listings of one sheet of
+    194,000 cells made 58 million cells, and a minute of reading before the timeout."""
+    seen: set[str] = set()
+    for shown, target in _sheet_entries(book, rels):
+        member = _resolve(target)
+        if member not in members and b"%" in target:
+            member = _resolve(target, decoded=True)
+        if member not in members:
+            continue
+        if member in seen:
+            raise _Reject("F001", f"工作表“{shown}”与其他工作表是同一份表格数据（{members[member].name}），"
+                                  "文件结构异常（Excel 不会这样保存），无法安全读取；" + _RESAVE)
+        seen.add(member)
 
 
 def _open_failure(path: Path, data: bytes, exc: Exception) -> str:

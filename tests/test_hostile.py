@@ -739,6 +739,30 @@ def test_far_cell_in_xls_is_rejected_before_the_grid_is_built(tmp_path, no_calam
     assert not no_calamine
 
 
+def xls_declaring(tmp_path: Path, rows: int, cols: int) -> Path:
+    data = bytearray(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, BIFF8: first row, last row + 1, first column, last column + 1
+    assert at > 0
+    struct.pack_into("<IIHH", data, at + 4, 0, rows, 0, cols)
+    (tmp_path / "范围.xls").write_bytes(bytes(data))
+    return tmp_path / "范围.xls"
+
+
+@pytest.mark.parametrize("rows, cols", [(1_000_000, 256), (65_536, 256)])
+def test_xls_declaring_a_huge_range_is_rejected_before_calamine(tmp_path, no_calamine, rows, cols):
+    """calamine reserves a cell for every row × column of a sheet's DIMENSIONS record before reading any: the
+    declared range is bounded as the cells are."""
+    issue = only_issue(read(xls_declaring(tmp_path, rows, cols))[0])
+    assert issue.code == "F007" and f"{rows:,} 行 × {cols} 列" in issue.message and not no_calamine
+    assert "工作表“项目支出绩效自评表”" in issue.message
+
+
+def test_xls_declaring_a_long_formatted_range_is_read(tmp_path):
+    """65,536 rows × 12 columns (a few columns formatted to the bottom) is no huge grid."""
+    book, _ = read(xls_declaring(tmp_path, 65_536, 12))
+    assert book.issues == [] and len(book.forms) == 1
+
+
 def test_xls_whose_sector_chain_loops_is_rejected_before_calamine(tmp_path, no_calamine):
     """calamine follows a looping FAT chain until memory runs out (24 GB when read alone)."""
     data = bytearray(write_book(tmp_path / "f.xls", [standard_sheet(Form())]).read_bytes())
@@ -1224,3 +1248,29 @@ def test_a_forms_texts_together_are_bounded(tmp_path):
     assert result.status == "已评分" and result.total == 100
     assert [i.weight.value for i in result.project.indicators] == [3] * 30
     assert outputs.result.stat().st_size < 1_500_000
+
+
+@pytest.mark.parametrize("target", [b"worksheets/sheet1.xml", b"/xl/worksheets/sheet1.xml", b"worksheets/sheet%31.xml"])
+def test_one_sheet_listed_as_many_is_refused_before_reading(tmp_path, target):
+    """Each listing of a sheet part is loaded again, while the cell limits count the part once: 300 listings of
+    one sheet of 194,000 cells were 58 million cells, a minute before the timeout. Excel lists a part once."""
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    sheets = b"".join(b'<sheet name="S%d" sheetId="%d" r:id="rIdX%d"/>' % (k, k + 2, k) for k in range(300))
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b"</sheets>", sheets + b"</sheets>")
+    rels = b"".join(b'<Relationship Id="rIdX%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/worksheet" Target="%s"/>' % (k, target) for k in range(300))
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", rels + b"</Relationships>")
+    book, seconds = read(write_members(tmp_path / "alias.xlsx", members))
+    issue = only_issue(book)
+    assert issue.code == "F001" and "工作表“S0”与其他工作表是同一份表格数据" in issue.message and seconds < 2
+
+
+def test_a_relationship_no_sheet_uses_is_no_second_listing(tmp_path):
+    """A spare relationship to the sheet part that workbook.xml does not list is harmless: nothing loads it twice."""
+    members = members_of(form_xlsx(tmp_path / "f.xlsx"))
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    book, _ = read(write_members(tmp_path / "spare.xlsx", members))
+    assert book.issues == [] and len(book.forms) == 1
