@@ -135,7 +135,7 @@ _POINTS = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 # Full-width ASCII (an IME left in full-width mode types 全年预算数（Ａ）, （１０分）) as half-width, and the
 # brackets and commas labels are written with as their plain forms
 _TRANS = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
-                        "【": "(", "】": ")", "、": ","})
+                        "【": "(", "】": ")", "［": "(", "］": ")", "、": ","})
 
 
 @lru_cache(maxsize=8192)
@@ -1321,6 +1321,10 @@ _BIFF_FILEPASS = 0x002F
 _BIFF_FORMAT = 0x041E
 _BIFF_XF = 0x00E0
 _BIFF_DIMENSIONS = 0x0200
+# python-calamine reserves a cell (some 40 bytes) for each row × column a sheet's DIMENSIONS record declares:
+# 4 million is 160 MB, within a worker's share of memory; a few columns formatted down to row 65,536 are far
+# below it, a whole sheet's 16.7 million (what a hostile record declares, or more) is not
+_MAX_DECLARED = 4_000_000
 _BIFF_OTHERS = frozenset((_BIFF_BOF, _BIFF_BOUNDSHEET, _BIFF_FILEPASS, _BIFF_FORMAT, _BIFF_XF,
                           _BIFF_DIMENSIONS))  # read for themselves
 _OLE_BROKEN = "文件已损坏（复合文档的扇区链断裂或成环），无法安全读取；" + _RESAVE
@@ -1398,7 +1402,7 @@ def _check_xls(data: bytes) -> dict[str, SheetMarks]:
                 # before reading any, whatever cells follow
                 first_row, last_row, first_col, last_col = unpack("<IIHH" if biff8 else "<HHHH", stream, body)
                 rows, cols = max(0, last_row - first_row), max(0, last_col - first_col)
-                if rows * cols > MAX_ROWS * MAX_COLS:
+                if rows * cols > _MAX_DECLARED:
                     declared.setdefault(current, (rows, cols))  # said after the cells, whose extent is more precise
             pos = body + size
             continue
@@ -1417,8 +1421,8 @@ def _check_xls(data: bytes) -> dict[str, SheetMarks]:
     if declared:
         sheet, (rows, cols) = next(iter(declared.items()))
         where = f"工作表“{sheet}”" if sheet else "工作表"
-        raise _Reject("F007", f"{where}声明的范围过大（{rows:,} 行 × {cols:,} 列），"
-                              f"超过读取上限（{MAX_ROWS} 行、{MAX_COLS} 列），请删除多余的行列后另存再提交")
+        raise _Reject("F007", f"{where}声明的范围过大（{rows:,} 行 × {cols:,} 列，共 {rows * cols:,} 个单元格），"
+                              f"超过读取上限（{_MAX_DECLARED:,} 个单元格），请删除多余的行列后另存再提交")
     return {sheet: SheetMarks(percent=partial(_biff_percent_cells, cells)) for sheet, cells in percents.items()}
 
 
@@ -1550,13 +1554,14 @@ def _in_order(tags: list[bytes], first: re.Pattern, second: re.Pattern) -> list[
     return found
 
 
-def _sheet_entries(book: bytes, rels: bytes) -> list[tuple[str, bytes]]:
+@_cached_when_small
+def _sheet_entries(book: bytes, rels: bytes) -> tuple[tuple[str, bytes], ...]:
     """workbook.xml's sheets in order: each one's name and the target its relationship gives."""
     tags = _REL_TAG.findall(rels)
     targets = {rid: target for rid, target in _in_order(tags, _ID_Q, _TARGET_Q)}
     targets.update({rid: target for target, rid in _in_order(tags, _TARGET_Q, _ID_Q)})
-    return [(html.unescape(name.decode("utf-8", "replace")), targets.get(rid, b""))
-            for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q)]
+    return tuple((html.unescape(name.decode("utf-8", "replace")), targets.get(rid, b""))
+                 for name, rid in _in_order(_SHEET_TAG.findall(book), _NAME_Q, _RID_Q))
 
 
 @_cached_when_small
@@ -1711,8 +1716,8 @@ def _ends_indicators(labels: list[str], name_col: int) -> bool:
 
 _CELL_WITH_VALUE = re.compile(r"^\s*(项目名称|主管部门|实施单位|项目编码)\s*[:：]\s*(\S.*)$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_AMOUNT_UNIT = re.compile(r"单位:(万元|元)")
-_MONEY_UNIT = re.compile(r"金额单位:(万元|元)")
+_AMOUNT_UNIT = re.compile(r"单位:(万元|元)(?![/每])")
+_MONEY_UNIT = re.compile(r"金额单位:(万元|元)(?![/每])")
 
 
 def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawForm | None:
@@ -1731,7 +1736,7 @@ def find_form(rows: list[list[object]], merged, file: str, sheet: str) -> RawFor
     if sum((bool(names), headers is not None, funds_header is not None)) < 2:
         return None
     form = RawForm(file, sheet)
-    _read_title(grid, form)
+    _read_title(grid, form, headers[0] if headers is not None else grid.height)
     _read_identity(grid, form, names)
     if funds_header is not None:
         _read_funds(grid, form, funds_header)
@@ -1767,7 +1772,9 @@ def _more_forms(grid: _Grid, names: list[tuple[int, int]], form: RawForm) -> tup
     return tuple(found)
 
 
-def _read_title(grid: _Grid, form: RawForm) -> None:
+def _read_title(grid: _Grid, form: RawForm, above: int) -> None:
+    """The year from the title, and the amount unit (``above``: the row of the indicator header, or the
+    sheet's height)."""
     for r in range(min(grid.height, 8)):
         for c, v in enumerate(grid.rows[r]):
             if v.__class__ is str and "年" in v:
@@ -1778,13 +1785,14 @@ def _read_title(grid: _Grid, form: RawForm) -> None:
         if "year" in form.fields:
             break
     # "金额单位：元" anywhere, also after the unit's name in one cell ("填报单位：某中心　金额单位：元"); a bare
-    # "单位：元" not in a cell that names a unit (实施单位：元宝区…). The cell's own text, not its label: a
+    # "单位：元" above the indicators only (an indicator's "人均补助（单位：元）" is its own unit), not a rate
+    # (元/人), and not in a cell that names a unit (实施单位：元宝区…). The cell's own text, not its label: a
     # label loses a trailing "（单位：元）" as it loses "（万元）".
     for r, row in enumerate(grid.rows):
         for c, v in enumerate(row):
             if v.__class__ is str and "单位" in v and len(v) <= 60:
                 n = _SPACE.sub("", v).translate(_TRANS)
-                m = _MONEY_UNIT.search(n) or _AMOUNT_UNIT.search(n)
+                m = _MONEY_UNIT.search(n) or (_AMOUNT_UNIT.search(n) if r < above else None)
                 if m and (m.re is _MONEY_UNIT or not n.startswith(("实施单位", "主管单位", "项目单位", "填报单位"))):
                     form.amount_unit, form.amount_unit_cell = m.group(1), cell_name(r, c)
                     return
@@ -1899,15 +1907,25 @@ def _read_funds(grid: _Grid, form: RawForm, found: tuple[int, dict[str, int]]) -
             if any(n in ends for n in grid.row_labels(r)):
                 break
             continue
-        if kind in form.funds and not (kind == "own_level" and _level_rank(label) < _level_rank(form.funds_labels[kind])):
+        row, number = grid.rows[r], str(r + 1)
+        cells = {key: RawCell(row[c] if c < len(row) else "", _intern(letters + number)) for key, c, letters in items}
+        if kind in form.funds and not (kind == "own_level" and _own_rather(label, cells, form)):
             continue
         form.funds_labels[kind] = label
-        row, number = grid.rows[r], str(r + 1)
-        form.funds[kind] = {key: RawCell(row[c] if c < len(row) else "", _intern(letters + number))
-                            for key, c, letters in items}
+        form.funds[kind] = cells
 
 
 _LEVELS = {"本级": 0, "区级": 1, "县级": 1, "市级": 2, "省级": 3}
+
+
+def _own_rather(label: str, cells: dict[str, RawCell], form: RawForm) -> bool:
+    """Whether a further level row is the unit's own rather than the one found before it: a row with
+    amounts before an empty one (a template prints every level, the unit fills its own), else the lower level."""
+    filled = lambda row: any(not is_empty(row[k].value) for k in ("initial", "budget", "actual") if k in row)
+    new, old = filled(cells), filled(form.funds["own_level"])
+    if new != old:
+        return new
+    return _level_rank(label) < _level_rank(form.funds_labels["own_level"])
 
 
 def _level_rank(label: str) -> int:
@@ -1994,8 +2012,8 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
         row, number = grid.rows[r], str(r + 1)
         width = len(row)
         values = {key: _cell((row[c] if c < width else "", _intern(letters + number))) for key, c, letters in items}
-        if labels_in_row[name_col:name_col + 1] and labels_in_row[name_col] in LEVEL3:
-            continue  # the header again: a form of several pages pasted together
+        if sum(1 for n in labels_in_row if n in _INDICATOR_KNOWN) >= 2:
+            continue  # the header again (either row of a two-row one): a form of several pages pasted together
         # a "/" or "—" under 一级/二级指标 names no level: the one above goes on
         if "level1" in values and not is_empty(values["level1"].value):
             level1 = values["level1"]

@@ -803,3 +803,16 @@ def test_formula_error_values_are_named_not_taken_for_blanks(tmp_path):
         assert found[(f"名称出错{n}.xlsx", "F003", "B3")].startswith("单元格显示公式的错误值“#REF!”（公式出错），按未填写处理")
         assert (f"名称出错{n}.xlsx", "P001", "B3") in found
     assert not [key for key in found if key[1] == "F004"]
+
+
+@pytest.mark.parametrize("reason, words", [("crash", "异常退出"), ("timeout", "读取超时"), ("memory", "超出内存上限"),
+                                           ("error", "程序错误")])
+def test_a_file_its_worker_could_not_finish_says_why(tmp_path, reason, words):
+    from perfeval.pipeline import read_failed
+    from perfeval.rules import load_rules
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"PK")
+    reading = read_failed((path, "x.xlsx", load_rules()), reason)
+    [issue] = reading.book.issues
+    assert issue.code == "F007" and words in issue.message and issue.file == "x.xlsx" and reading.results == ()

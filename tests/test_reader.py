@@ -25,7 +25,8 @@ def read_one(path: Path):
     ("产出指标(50分)", "产出指标"), ("主 管 部 门", "主管部门"), ("项目名称：", "项目名称"),
     ("\u3000实施单位\u3000", "实施单位"), ("分值（10分）", "分值"),
     # typed with the IME in full-width mode
-    ("全年预算数（Ａ）", "全年预算数"), ("执行率（Ｂ／Ａ）", "执行率"), ("分值（１０分）", "分值"), ("项目名称：", "项目名称"),
+    ("全年预算数（Ａ）", "全年预算数"), ("执行率（Ｂ／Ａ）", "执行率"), ("分值（１０分）", "分值"), ("执行率［Ｂ／Ａ］", "执行率"),
+    ("实际完成值【Ｂ】", "实际完成值"),
 ])
 def test_normalise_label(text, label):
     assert normalise_label(text) == label
@@ -104,6 +105,12 @@ def test_a_repeated_header_row_is_no_indicator(tmp_path):
     assert [i.name for i in project.indicators] == [i.name for i in clean_indicators()]
     assert project.indicators[3].level1 == "产出指标" and project.indicators[3].row == 18
     assert issues == []
+    # the lower row of a two-row header is skipped too; an indicator merely named like a heading is read
+    inds = clean_indicators()
+    inds[3:3] = [Ind("产出指标", "时效指标", "", "年度指标值", "实际完成值", None, None),
+                 Ind("产出指标", "时效指标", "指标名称", "≥1次", "1次", 0, 0)]
+    project, _ = read_one(write_spec(tmp_path / "g.xlsx", spec(indicators=inds)))
+    assert [i.name for i in project.indicators][2:5] == ["宣传覆盖率", "指标名称", "完成时间"]
 
 
 def test_synonym_labels(tmp_path):
@@ -152,6 +159,16 @@ def test_amount_unit_after_the_units_name_in_one_cell(tmp_path, line):
     assert [i.code for i in issues] == ["B008"]
 
 
+@pytest.mark.parametrize("where, text", [("name", "人均补助标准（单位：元/人）"), ("name", "生均公用经费（单位：元）"),
+                                         ("deviation", "计量单位：元")])
+def test_an_indicators_own_unit_is_no_amount_unit(tmp_path, where, text):
+    """"单位：元" in an indicator row is that indicator's unit, not the form's amounts'."""
+    inds = clean_indicators()
+    setattr(inds[1], where, text)
+    project, issues = read_one(write_spec(tmp_path / "f.xlsx", spec(indicators=inds)))
+    assert project.funds.total.budget.value == 22.5 and issues == []
+
+
 def test_a_units_name_that_begins_with_yuan_is_no_amount_unit(tmp_path):
     wb = openpyxl.Workbook()
     write_spec(tmp_path / "x", spec(sheet="自评表", title_rows=1), wb)
@@ -182,6 +199,11 @@ def test_the_lowest_of_several_level_rows_is_the_units_own(tmp_path):
     funds = {"年度资金总额": (100.0, 100.0, 90.0), "其中：本级资金": (60.0, 60.0, 54.0), "区级资金": (40.0, 40.0, 36.0)}
     project, _ = read_one(write_spec(tmp_path / "g.xlsx", spec(funds=funds, rate=0.9, budget_score=9)))
     assert project.funds.own_level.budget.value == 60.0
+    # a template prints every level and a 市级 unit fills its own: an empty lower row is not it
+    funds = {"年度资金总额": (100.0, 100.0, 90.0), "其中：当年财政拨款": (100.0, 100.0, 90.0),
+             "省级资金": (40.0, 40.0, 36.0), "市级资金": (60.0, 60.0, 54.0), "区级资金": (None, None, None)}
+    project, _ = read_one(write_spec(tmp_path / "h.xlsx", spec(funds=funds, rate=0.9, budget_score=9)))
+    assert (project.funds.own_level.label, project.funds.own_level.budget.value) == ("市级资金", 60.0)
 
 
 def test_code_prefix_on_name_is_kept_as_code(tmp_path):
