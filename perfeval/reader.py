@@ -52,6 +52,8 @@ MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes of XML a workbook may inflate to
 MAX_RATIO = 200  # compression ratio of one member beyond which a large member is a bomb
 MAX_MEMBERS = 10_000
 MAX_CELLS = 200_000  # cells in the whole workbook
+MAX_SHEET_NAME = 255  # characters (Excel and WPS allow 31; LibreOffice more)
+_LONG_SHEET_NAME = "工作表名称长达 {:,} 字（Excel 最多 31 字），不是正常的工作簿，可能是恶意构造的文件，已拒绝读取；请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
 MAX_ROWS = 5000
 MAX_COLS = 200
 
@@ -290,6 +292,12 @@ def _read_into(book: Workbook, path: Path) -> None:
         if not is_failure(exc):
             raise
         _fail(book, _wps_unreadable(path, data, ("F001", _open_failure(path, data, exc))))
+        return
+    longest = max((len(name) for name, _ in sheets), default=0)
+    if longest > MAX_SHEET_NAME:
+        # every issue names its sheet: a name of 45 million characters in a 260 KB file, copied into each of
+        # a form's issues, made a 2.8 GB result.json and 8 GB of memory
+        _fail(book, ("F001", _LONG_SHEET_NAME.format(longest)))
         return
     hidden_forms: list[RawForm] = []
     # the template's 填表说明 sheet is read only when no other sheet holds a form (saves a third of
@@ -604,6 +612,13 @@ def _zip_directory(data: bytes) -> dict[str, _Member]:
         pos += 46 + nlen + xlen + clen
         if len(members) > MAX_MEMBERS:
             raise _Reject("F007", f"文件包含超过 {MAX_MEMBERS} 个压缩成员，不是正常的工作簿，已拒绝读取")
+    if end >= 20 and data[end - 20:end - 16] == b"PK\x06\x07":
+        # A ZIP64 locator before a directory that needs none: Python's zipfile (the marked copy, openpyxl)
+        # follows it to the directory it names, while calamine reads this one. Both must be the same, or
+        # the copy sent back would be made of parts nobody checked (a DOCTYPE, another form).
+        shape = lambda found: {k: (m.offset, m.csize, m.usize, m.method) for k, m in found.items()}
+        if shape(_zip64_directory(data)) != shape(members):
+            raise _Reject("F001", "文件有两份内容不同的压缩目录，文件结构异常，无法安全读取；" + _RESAVE)
     return members
 
 
@@ -1282,6 +1297,8 @@ def _check_ods_extent(xml: bytes) -> dict[str, frozenset[str]]:
                 if depth == 1:
                     row, found = 0, _ODS_NAME.search(attrs)
                     table = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+                    if len(table) > MAX_SHEET_NAME:
+                        raise _Reject("F001", _LONG_SHEET_NAME.format(len(table)))
         elif kind == b"/table:table":
             depth = max(0, depth - 1)
         else:  # </table:table-row>
@@ -1577,11 +1594,14 @@ def _sheet_names(book: bytes, rels: bytes) -> Mapping[str, str]:
 
 
 def _check_listed_once(book: bytes, rels: bytes, members: dict[str, _Member]) -> None:
-    """Excel lists each sheet part once. A part listed again under other names is loaded again by the
+    """No sheet name longer than MAX_SHEET_NAME (every issue names its sheet, and the precheck's own messages
+    do). Excel lists each sheet part once. A part listed again under other names is loaded again by the
     reader for each, which the cell limits (counted per part) would not see: 300 listings of one sheet of
     194,000 cells made 58 million cells, and a minute of reading before the timeout."""
     seen: set[str] = set()
     for shown, target in _sheet_entries(book, rels):
+        if len(shown) > MAX_SHEET_NAME:
+            raise _Reject("F001", _LONG_SHEET_NAME.format(len(shown)))
         member = _resolve(target)
         if member not in members and b"%" in target:
             member = _resolve(target, decoded=True)

@@ -1276,3 +1276,72 @@ def test_a_relationship_no_sheet_uses_is_no_second_listing(tmp_path):
                              b'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
     book, _ = read(write_members(tmp_path / "spare.xlsx", members))
     assert book.issues == [] and len(book.forms) == 1
+
+
+def with_zip64_directory(path: Path, extra: bytes | None) -> bytes:
+    """The workbook at ``path`` with a ZIP64 end record and locator before its end record, naming a second
+    central directory: the same one, or (``extra``) one with a further member docProps/custom.xml."""
+    good = path.read_bytes()
+    end = good.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack_from("<HII", good, end + 10)
+    body, directory = bytearray(good[:offset]), good[offset:offset + size]
+    entries = count
+    if extra is not None:
+        name, crc = b"docProps/custom.xml", zlib.crc32(extra)
+        local = len(body)
+        body += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(extra), len(extra), len(name), 0)
+        body += name + extra
+        second = directory + struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, len(extra),
+                                         len(extra), len(name), 0, 0, 0, 0, 0, local) + name
+        entries += 1
+    else:
+        second = directory
+    first = len(body)
+    body += directory
+    shadow = len(body) if extra is not None else first
+    if extra is not None:
+        body += second
+    record = len(body)
+    body += struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(second), shadow)
+    body += struct.pack("<4sIQI", b"PK\x06\x07", 0, record, 1)
+    body += struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, first, 0)
+    return bytes(body)
+
+
+def test_a_second_directory_behind_a_zip64_locator_is_refused(tmp_path):
+    """calamine reads the directory the end record names; Python's zipfile (the marked copy, openpyxl) follows
+    a ZIP64 locator to another one. A part only the second lists (a DOCTYPE) went into the marked copy unchecked."""
+    xxe = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+    path = tmp_path / "两个目录.xlsx"
+    path.write_bytes(with_zip64_directory(form_xlsx(tmp_path / "f.xlsx"), xxe))
+    with zipfile.ZipFile(path) as archive:
+        assert "docProps/custom.xml" in archive.namelist()  # what the copy would have been made of
+    issue = only_issue(read(path)[0])
+    assert issue.code == "F001" and "两份内容不同的压缩目录" in issue.message
+
+
+def test_a_zip64_record_naming_the_same_directory_is_fine(tmp_path):
+    """Some writers always add the ZIP64 records; when they name the same directory, the file is read."""
+    path = tmp_path / "zip64.xlsx"
+    path.write_bytes(with_zip64_directory(form_xlsx(tmp_path / "f.xlsx"), None))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+    book, _ = read(path)
+    assert book.issues == [] and len(book.forms) == 1
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_sheet_name_beyond_any_spreadsheets_limit_is_refused(tmp_path, suffix):
+    """Every issue names its sheet: a name of 45 million characters in a 260 KB file, copied into each of a form's
+    issues, made a 2.8 GB result.json and took 8 GB. Excel allows 31 characters, LibreOffice a few more."""
+    members = members_of(write_book(tmp_path / f"f{suffix}", [standard_sheet(Form())]))
+    part = "xl/workbook.xml" if suffix == ".xlsx" else "content.xml"
+    old = 'name="项目支出绩效自评表"'.encode()
+    assert old in members[part]
+    members[part] = members[part].replace(old, f'name="{"表" * 300}"'.encode(), 1)
+    issue = only_issue(read(write_members(tmp_path / f"长表名{suffix}", members))[0])
+    assert issue.code == "F001" and "工作表名称长达" in issue.message and len(issue.message) < 200
+    # 255 characters are still a name
+    members[part] = members[part].replace(("表" * 300).encode(), ("表" * 255).encode())
+    book, _ = read(write_members(tmp_path / f"较长表名{suffix}", members))
+    assert not [i for i in book.issues if i.code == "F001"]
