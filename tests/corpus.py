@@ -459,6 +459,11 @@ def write_ods(path: Path, sheets: list[Sheet]) -> None:
             parts.append("</table:table-row>")
         parts.append("</table:table>")
     parts.append("</office:spreadsheet></office:body></office:document-content>")
+    write_ods_package(path, "".join(parts))
+
+
+def write_ods_package(path: Path, content: str) -> None:
+    """An .ods package of the given content.xml."""
     manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
                 'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
                 f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODS_MIME}"/>'
@@ -466,7 +471,7 @@ def write_ods(path: Path, sheets: list[Sheet]) -> None:
                 '</manifest:manifest>')
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), _ODS_MIME)  # first and stored, as the format requires
-        z.writestr("content.xml", "".join(parts), zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
         z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
 
 

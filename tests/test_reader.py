@@ -10,6 +10,7 @@ import pytest
 
 from perfeval.normalise import normalise_form
 from perfeval.reader import normalise_label, read_workbook
+from tests.corpus import write_ods_package
 from tests.forms import Ind, clean_indicators, spec, write_spec
 
 
@@ -288,16 +289,22 @@ def test_split_target_columns(tmp_path):
     assert project.indicators[2].target.unit == "%"
 
 
+# a split 指标值 | 度量单位 form down to its first indicator, 指标值 0.9 and 实际完成值 0.92 in percent cells
+SPLIT_HEAD = (
+    ["项目支出绩效自评表（2021年度）"], ["项目名称", "乡村道路养护"],
+    ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
+    ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"],
+    ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 0.9, "％", 0.92, 10, 10],
+)
+
+
 def test_split_target_columns_with_values_shown_as_percentages(tmp_path):
     """指标值 0.9 shown as 90% beside 度量单位 ％: "≥90%", not "≥90%％" (nor "≥0.9％" before)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in [
-        ["项目支出绩效自评表（2021年度）"], ["项目名称", "乡村道路养护"],
-        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
-        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"],
-        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 0.9, "％", 0.92, 10, 10],
+        *SPLIT_HEAD,
         ["产出指标", "质量指标", "差错率", "≤", 0.005, "百分比", 0.008, 10, 8],
     ]:
         ws.append(row)
@@ -347,14 +354,9 @@ def test_formulas_without_cached_values_are_derived(tmp_path):
     assert sorted(i.cell for i in issues if i.code == "F003") == ["C6", "D6", "E6", "G6"]
 
 
-def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
-    """Typing "0.8%" into an Excel cell stores 0.008 with a percent format, and calamine gives 0.008: against
-    "≤0.5%" that passed. A value Excel shows as a percentage is read as it shows, by the style's number format:
-    built in (0%), the workbook's own (0.0%), in the target column too; a "%" the format only prints after
-    the number (0.0"%") or a percent-formatted amount is not one."""
-    from perfeval.rules import load_rules
-    from perfeval.score import score_project
-
+def percent_form(tmp_path: Path) -> Path:
+    """The standard form with values typed as percentages: 差错率 0.8% against ≤0.5% (0.0%), 宣传覆盖率 90% / 95%
+    (0% and 0.00%), a 95 shown as 95% by a literal (0"%"), and the 执行率 shown as 100.00%."""
     indicators = clean_indicators()
     indicators[1] = Ind("产出指标", "质量指标", "差错率", "≤0.5%", 0.008, 10, 10)
     path = write_spec(tmp_path / "f.xlsx", spec(indicators=indicators))
@@ -368,6 +370,18 @@ def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
     ws["F19"].number_format = '0"%"'  # shows 95%: the number is the percentage already
     ws["G6"].number_format = "0.00%"  # the 执行率 1.0, shown as 100.00%
     wb.save(path)
+    return path
+
+
+def test_indicator_values_shown_as_percentages_are_read_as_shown(tmp_path):
+    """Typing "0.8%" into an Excel cell stores 0.008 with a percent format, and calamine gives 0.008: against
+    "≤0.5%" that passed. A value Excel shows as a percentage is read as it shows, by the style's number format:
+    built in (0%), the workbook's own (0.0%), in the target column too; a "%" the format only prints after
+    the number (0.0"%") or a percent-formatted amount is not one."""
+    from perfeval.rules import load_rules
+    from perfeval.score import score_project
+
+    path = percent_form(tmp_path)
     project, issues = read_one(path)
     assert [(i.target.text, i.actual.text) for i in project.indicators[1:3]] == [("≤0.5%", "0.8%"), ("90%", "95%")]
     assert project.indicators[5].actual.number == 95 and project.funds.rate_written.value == 1.0
@@ -430,16 +444,7 @@ def _written_as(path: Path, suffix: str) -> Path:
                'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
                f'<office:body><office:spreadsheet><table:table table:name="{escape(ws.title)}">' + "".join(rows)
                + "</table:table></office:spreadsheet></office:body></office:document-content>")
-    mime = "application/vnd.oasis.opendocument.spreadsheet"
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mime}"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), mime)  # first and stored, as the format requires
-        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    write_ods_package(out, content)
     return out
 
 
@@ -452,19 +457,7 @@ def test_indicator_values_shown_as_percentages_are_read_as_shown_in_xls_and_ods(
     from perfeval.rules import load_rules
     from perfeval.score import score_project
 
-    indicators = clean_indicators()
-    indicators[1] = Ind("产出指标", "质量指标", "差错率", "≤0.5%", 0.008, 10, 10)
-    path = write_spec(tmp_path / "f.xlsx", spec(indicators=indicators))
-    wb = openpyxl.load_workbook(path)
-    ws = wb.active
-    ws["F15"].number_format = "0.0%"
-    ws["E16"], ws["F16"] = 0.9, 0.95  # 宣传覆盖率 ≥90% / 95%, both typed as percentages
-    ws["E16"].number_format = "0%"
-    ws["F16"].number_format = "0.00%"
-    ws["F19"] = 95
-    ws["F19"].number_format = '0"%"'  # shows 95%: the number is the percentage already
-    ws["G6"].number_format = "0.00%"  # the 执行率 1.0, shown as 100.00%
-    wb.save(path)
+    path = percent_form(tmp_path)
     project, issues = read_one(_written_as(path, suffix))
     assert [(i.target.text, i.actual.text) for i in project.indicators[1:3]] == [("≤0.5%", "0.8%"), ("90%", "95%")]
     assert [i.target.cell for i in project.indicators[1:3]] == ["E15", "E16"]
@@ -479,11 +472,7 @@ def test_split_target_columns_shown_as_percentages_in_xls_and_ods(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in [
-        ["项目支出绩效自评表（2021年度）"], ["项目名称", "乡村道路养护"],
-        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        ["", "年度资金总额", 100, 100, 95, 10, 0.95, 9.5],
-        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"],
-        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 0.9, "％", 0.92, 10, 10],
+        *SPLIT_HEAD,
         ["产出指标", "质量指标", "合格率", "≥", 90, "%", 0.96, 10, 10],  # a number beside a percent cell
     ]:
         ws.append(row)
