@@ -772,7 +772,7 @@ def _check_ooxml(data: bytes, members: dict[str, _Member],
             checked.add(name)
         _check_string_count(name, head, members[name], data)
     book_xml = _workbook_xml(data, members)
-    _check_listed_once(book_xml, rels, members)
+    _check_sheet_list(book_xml, rels, members)
     recalculated = b"fullCalcOnLoad" in book_xml and _FULL_CALC.search(book_xml) is not None
     # Each sheet is counted against the limit alone, by its upper bound (a quarter of its bytes) where that
     # is within it, which spares counting the cells of a usual workbook. Over the whole workbook, the
@@ -1593,7 +1593,7 @@ def _sheet_names(book: bytes, rels: bytes) -> Mapping[str, str]:
     return MappingProxyType(names)
 
 
-def _check_listed_once(book: bytes, rels: bytes, members: dict[str, _Member]) -> None:
+def _check_sheet_list(book: bytes, rels: bytes, members: dict[str, _Member]) -> None:
     """No sheet name longer than MAX_SHEET_NAME (every issue names its sheet, and the precheck's own messages
     do). Excel lists each sheet part once. A part listed again under other names is loaded again by the
     reader for each, which the cell limits (counted per part) would not see: 300 listings of one sheet of

@@ -205,8 +205,9 @@ def map_isolated(func: Callable[[T], R], items: Sequence[T], jobs: int,
                  on_failure: Callable[[T, str], R], progress: Callable[[int], None] | None = None,
                  timeout: float = FILE_TIMEOUT) -> list[R]:
     """``func(item)`` for every item, in worker processes; ``on_failure(item, reason)`` stands in for an
-    item whose worker crashed ("crash"), stalled ("timeout") or whose ``func`` raised ("error": a bug,
-    but it costs one item). ``func`` must be a module-level function that turns bad input into results. ``jobs`` 0 runs everything in
+    item whose worker crashed ("crash"), stalled ("timeout"), reached its memory limit, in ``func`` or while
+    sending the result back ("memory"), or whose ``func`` raised ("error": a bug, but it costs one item).
+    ``func`` must be a module-level function that turns bad input into results. ``jobs`` 0 runs everything in
     this process, without isolation (for library callers and small tests)."""
     if jobs <= 0:
         return [_settle(_step(_call(func, item), progress), item, on_failure) for item in items]
