@@ -709,10 +709,12 @@ def test_a_text_longer_than_a_cell_can_hold_is_cut_and_reported(tmp_path):
     write_members(tmp_path / "inbox" / "长.xlsx", members)
     batch, outputs = run(tmp_path / "inbox", tmp_path / "out", load_rules(), jobs=0)
     [result] = batch.results
-    assert len(result.project.name) <= 32_767 and result.status == "已评分"
+    assert len(result.project.name) == 300 and result.status == "已评分"  # no name is that long (MAX_NAME)
     cut = sorted((i.sheet, i.message) for i in batch.issues if i.code == "F007")
-    assert [sheet for sheet, _ in cut] == ["单位情况", "项目支出绩效自评表"]
-    assert "长达 60,000 字" in cut[0][1] and "长达 80,004 字" in cut[1][1]
+    assert [sheet for sheet, _ in cut] == ["单位情况", "项目支出绩效自评表", "项目支出绩效自评表"]
+    messages = " ".join(message for _, message in cut)
+    assert "长达 60,000 字" in cut[0][1] and "单元格文字长达 80,004 字" in messages
+    assert "项目名称长达 32,767 字" in messages
     assert len(batch.unit.funds_management) == 32_767
     assert outputs.result.stat().st_size < 2_000_000
 
@@ -1345,3 +1347,24 @@ def test_a_sheet_name_beyond_any_spreadsheets_limit_is_refused(tmp_path, suffix)
     members[part] = members[part].replace(("表" * 300).encode(), ("表" * 255).encode())
     book, _ = read(write_members(tmp_path / f"较长表名{suffix}", members))
     assert not [i for i in book.issues if i.code == "F001"]
+
+
+def test_a_name_is_bounded_where_every_issue_repeats_it(tmp_path):
+    """A 32,000-character 项目名称 (within a cell's limit) beside 4,000 indicator rows without values: every one
+    of their 8,000 issues names the project, which made a 2.3 GB result.json and 2.7 GB of memory. Names are
+    cut to 300 characters, with an F007 on the name's cell."""
+    from perfeval.pipeline import run
+    from tests.forms import Ind, spec, write_spec
+
+    inds = [Ind("产出指标", "数量指标", f"指标{k}", None, None, 0.0225, None) for k in range(4000)]
+    path = write_spec(tmp_path / "f.xlsx", spec(name="NAME", indicators=inds))
+    members = members_of(path)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(b">NAME<", (">" + "项" * 32_000 + "<").encode())
+    (tmp_path / "inbox").mkdir()
+    write_members(tmp_path / "inbox" / "f.xlsx", members)
+    batch, outputs = run(tmp_path / "inbox", tmp_path / "out", load_rules(), jobs=1)
+    [result] = batch.results
+    assert result.project.name == "项" * 300 and len(result.issues) > 8_000
+    [named] = [i for i in batch.issues if i.code == "F007"]
+    assert named.cell == "B3" and "项目名称长达 32,000 字" in named.message
+    assert outputs.result.stat().st_size < 50_000_000  # 16,000 issues (each twice); 2.3 GB before
