@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import (EMPTY, MAX_FORM_TEXT, TOO_LONG, RawCell, RawForm, UnitSheet, cap_form_text,
-                             cap_long_texts, normalise_label)
+from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_NAME, TOO_LONG, RawCell, RawForm, UnitSheet,
+                             cap_form_text, cap_long_texts, normalise_label)
 from perfeval.values import (
     FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
     written_money_unit,
@@ -93,10 +93,6 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     return project, ctx.issues
 
 
-# A name (项目名称, 主管部门, 实施单位) goes into every issue of its project and into the report's headings:
-# a 32,000-character name beside 8,000 issues made a 2.3 GB result.json. Real names are far shorter.
-MAX_NAME = 300
-_LONG_NAME = "{}长达 {:,} 字，不是正常的名称（可能是程序生成或异常的文件），只读取了前 {} 字；请核对后另存"
 _NAME_LABELS = {"name": "项目名称", "department": "主管部门", "implementer": "实施单位"}
 
 
@@ -104,7 +100,7 @@ def _named(ctx: _Context, key: str, code: str, name: str) -> tuple[str, str]:
     """A name within MAX_NAME characters, with an F007 on its cell when it was longer."""
     if len(name) > MAX_NAME:
         raw = ctx.form.fields.get(key)
-        ctx.add("F007", raw.cell if raw else "", _LONG_NAME.format(_NAME_LABELS[key], len(name), MAX_NAME))
+        ctx.add("F007", raw.cell if raw else "", LONG_NAME.format(_NAME_LABELS[key], len(name), MAX_NAME))
         name = name[:MAX_NAME]
     return code, name
 

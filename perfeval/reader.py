@@ -323,6 +323,12 @@ def _read_into(book: Workbook, path: Path) -> None:
             for cell, length in cap_long_texts(book.unit.items):
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
+            for key in ("单位名称", "主管部门"):  # the unit's name goes with every one of its projects
+                raw = book.unit.items.get(key)
+                if raw is not None and raw.value.__class__ is str and len(raw.value.strip()) > MAX_NAME:
+                    book.unit.items[key] = RawCell(raw.value.strip()[:MAX_NAME], raw.cell)
+                    book.issues.append(checks.issue("F007", LONG_NAME.format(key, len(raw.value.strip()), MAX_NAME),
+                                                    file=book.file, sheet=sheet_name, cell=raw.cell))
             continue
         _hide(rows, merged, marked.hidden_cols)
         form = find_form(rows, merged, book.file, sheet_name)
@@ -2087,6 +2093,12 @@ def _read_extra(grid: _Grid, form: RawForm) -> None:
         if not _is_blank(value.value) or key not in form.fields:
             form.fields[key] = value
 
+
+# A name (项目名称, 主管部门, 实施单位, 单位名称) goes into every issue of its project, every project of its unit
+# and the report's headings: a 32,000-character name beside 8,000 issues made a 2.3 GB result.json. Real
+# names are far shorter.
+MAX_NAME = 300
+LONG_NAME = "{}长达 {:,} 字，不是正常的名称（可能是程序生成或异常的文件），只读取了前 {} 字；请核对后另存"
 
 # Excel and WPS hold at most 32,767 characters in a cell: a longer text was written by a program, and
 # every output repeats a project's texts (a 15-million-character name took a report past 1 GB).

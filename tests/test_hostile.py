@@ -1368,3 +1368,13 @@ def test_a_name_is_bounded_where_every_issue_repeats_it(tmp_path):
     [named] = [i for i in batch.issues if i.code == "F007"]
     assert named.cell == "B3" and "项目名称长达 32,000 字" in named.message
     assert outputs.result.stat().st_size < 50_000_000  # 16,000 issues (each twice); 2.3 GB before
+
+
+def test_a_units_name_from_its_sheet_is_bounded(tmp_path):
+    """The 单位情况 sheet's 单位名称 goes with every project of the unit (result.json, the summary's rows)."""
+    from tests.corpus import unit_sheet
+
+    book, _ = read(write_book(tmp_path / "单位.xlsx", [standard_sheet(Form()), unit_sheet(name="某" * 1000)]))
+    assert book.unit.items["单位名称"].value == "某" * 300 and len(book.forms) == 1
+    [issue] = [i for i in book.issues if i.code == "F007"]
+    assert "单位名称长达 1,000 字" in issue.message and issue.sheet == "单位情况" and issue.cell
