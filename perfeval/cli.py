@@ -457,13 +457,14 @@ def _echo_json_sections(head: dict, lists: dict, **options) -> None:
     sys.stdout.write(encode(head)[:-2])  # without "\n}"
     for key, items in lists.items():
         sys.stdout.write(f",\n{step}{encode(key)}: [")
-        pending, first = [], True
+        pending, first, size = [], True, 0
         for item in items():
             pending.append(nested(encode(item)))
-            if len(pending) >= 256:
+            size += len(pending[-1])
+            if len(pending) >= 256 or size >= 1 << 20:  # a project with hundreds of issues encodes to megabytes
                 sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
                 pending.clear()
-                first = False
+                first, size = False, 0
         if pending:
             sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
         sys.stdout.write("]" if first and not pending else f"\n{step}]")

@@ -705,8 +705,9 @@ def test_json_sections_write_what_json_dumps_writes(monkeypatch, encoding):
     from perfeval.cli import _echo_json_sections
 
     def project(n: int) -> dict:
+        long = "说明" * 200_000 if n % 7 == 3 else ""  # some items past the 1 MB a write may hold (written early)
         return {"name": f"项目{n}\n第二行", "funds": {"total": {"value": n / 3, "cell": "E6"}},
-                "indicators": [{"target": "≥90%", "notes": []}, {"date": dt.date(2021, 12, 31)}], "empty": {}}
+                "indicators": [{"target": "≥90%", "notes": [long]}, {"date": dt.date(2021, 12, 31)}], "empty": {}}
 
     head = {"perfeval_version": "0.1.0", "units": [], "totals": {"projects": 300, "rate": None}}
     for counts in ((0, 0), (1, 0), (300, 2), (256, 1), (512, 0)):
@@ -816,3 +817,32 @@ def test_a_file_its_worker_could_not_finish_says_why(tmp_path, reason, words):
     reading = read_failed((path, "x.xlsx", load_rules()), reason)
     [issue] = reading.book.issues
     assert issue.code == "F007" and words in issue.message and issue.file == "x.xlsx" and reading.results == ()
+
+
+
+def test_a_form_with_thousands_of_issues_lists_the_first_500():
+    """20,000 issues of one form stayed in memory to the end of the run and went twice into result.json (thirty
+    such forms: past 1 GB and a 5 GB result.json): the errors first, the file's own first of them, and one F007
+    counting them all. A form with fewer keeps its issues as they are."""
+    from perfeval.checks import issue
+    from perfeval.model import Project
+    from perfeval.pipeline import MAX_ISSUES, bounded
+
+    project = Project("f.xlsx", "表", "项目")
+    few = [issue("T002", "x", file="f.xlsx")] * MAX_ISSUES
+    assert bounded(few, project) is few
+    many = [issue("T005", f"w{n}", level="警告") for n in range(300)] + \
+        [issue("T002", f"e{n}", level="错误") for n in range(400)] + \
+        [issue("F003", "f", level="错误"), issue("B007", "i", level="提示")]
+    kept = bounded(many, project)
+    assert len(kept) == MAX_ISSUES + 1 and kept[0].code == "F003" and kept[1].message == "e0"
+    assert [i.level for i in kept[:401]] == ["错误"] * 401 and kept[401].message == "w0"
+    last = kept[-1]
+    assert (last.code, last.file, last.sheet, last.project) == ("F007", "f.xlsx", "表", "项目")
+    assert "共 702 个：错误 401 个、警告 300 个、提示 1 个" in last.message
+
+
+def test_a_copy_its_worker_could_not_finish_says_why():
+    from perfeval.pipeline import copy_failed
+
+    assert "超出内存上限" in copy_failed(None, "memory")[1] and "异常退出" in copy_failed(None, "crash")[1]
