@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_NAME, TOO_LONG, RawCell, RawForm, UnitSheet,
+from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_INDICATORS, MAX_NAME, TOO_LONG, RawCell, RawForm, UnitSheet,
                              cap_form_text, cap_long_texts, normalise_label)
 from perfeval.values import (
     FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
@@ -65,6 +65,9 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     ctx.project = name
     for cell, length in cut:
         ctx.add("F007", cell, TOO_LONG.format(length))
+    if form.indicators_cut:
+        ctx.add("F007", "", f"表中绩效指标超过 {MAX_INDICATORS} 行（不是正常的自评表，可能是程序生成或异常的文件），"
+                            f"只读取了前 {MAX_INDICATORS} 行；请删除多余的行后另存")
     if trimmed:
         total, count, kept = trimmed
         ctx.add("F007", "", f"表中文字合计 {total:,} 字，超过每张自评表 {MAX_FORM_TEXT:,} 字的上限（可能是程序生成或异常的文件），"

@@ -53,6 +53,9 @@ MAX_RATIO = 200  # compression ratio of one member beyond which a large member i
 MAX_MEMBERS = 10_000
 MAX_CELLS = 200_000  # cells in the whole workbook
 MAX_SHEET_NAME = 255  # characters (Excel and WPS allow 31; LibreOffice more)
+MAX_SHEETS = 500  # worksheets read of one workbook (a unit's forms as sheets: a few dozen)
+MAX_INDICATORS = 500  # indicator rows read of one form (the national form has 10–30)
+MAX_UNIT_TEXT = 20_000  # characters of a 单位情况 sheet's items together (a few pages of narrative)
 _LONG_SHEET_NAME = "工作表名称长达 {:,} 字（Excel 最多 31 字），不是正常的工作簿，可能是恶意构造的文件，已拒绝读取；请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
 MAX_ROWS = 5000
 MAX_COLS = 200
@@ -87,6 +90,7 @@ class RawForm:
     uncached: frozenset[str] = frozenset()  # A1 cells holding a formula with no cached value
     recalculated: frozenset[str] = frozenset()  # formula cells whose cached 0 the workbook says to recalculate
     more_names: tuple[str, ...] = ()  # 项目名称 labels of further forms on the same sheet, not read
+    indicators_cut: bool = False  # more than MAX_INDICATORS indicator rows: the rest not read
 
 
 @dataclass(frozen=True)
@@ -299,6 +303,11 @@ def _read_into(book: Workbook, path: Path) -> None:
         # a form's issues, made a 2.8 GB result.json and 8 GB of memory
         _fail(book, ("F001", _LONG_SHEET_NAME.format(longest)))
         return
+    if len(sheets) > MAX_SHEETS:
+        # thousands of small form sheets (up to the cell limit) took minutes a workbook
+        book.issues.append(checks.issue("F007", f"工作簿含 {len(sheets):,} 个工作表，超过 {MAX_SHEETS} 个的上限，只读取了前 "
+                                                f"{MAX_SHEETS} 个；请拆分为多个工作簿后再提交", file=book.file))
+        sheets = sheets[:MAX_SHEETS]
     hidden_forms: list[RawForm] = []
     # the template's 填表说明 sheet is read only when no other sheet holds a form (saves a third of
     # the reading time of a typical workbook)
@@ -323,6 +332,12 @@ def _read_into(book: Workbook, path: Path) -> None:
             for cell, length in cap_long_texts(book.unit.items):
                 book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
                                                 cell=cell))
+            trimmed = cap_form_text((book.unit.items,), MAX_UNIT_TEXT)  # kept to the end of the run, per unit
+            if trimmed:
+                total, count, kept = trimmed
+                book.issues.append(checks.issue(
+                    "F007", f"单位情况表中文字合计 {total:,} 字，超过 {MAX_UNIT_TEXT:,} 字的上限（可能是程序生成或异常的文件），"
+                            f"其中 {count} 个较长的内容只读取了前 {kept:,} 字；请精简后另存", file=book.file, sheet=sheet_name))
             for key in ("单位名称", "主管部门"):  # the unit's name goes with every one of its projects
                 raw = book.unit.items.get(key)
                 if raw is not None and raw.value.__class__ is str and len(raw.value.strip()) > MAX_NAME:
@@ -2053,6 +2068,9 @@ def _read_indicators(grid: _Grid, form: RawForm, header: tuple[int, dict[str, in
                 break
             continue
         blank_run = 0
+        if len(form.indicators) == MAX_INDICATORS:
+            form.indicators_cut = True  # no form has that many: a generated or hostile one
+            break
         values["level1"], values["level2"] = level1, level2
         form.indicators.append(values)
 
@@ -2126,18 +2144,18 @@ MAX_FORM_TEXT = 200_000
 MIN_KEPT_TEXT = 100  # no text is cut shorter: the form's values and amounts stay whole
 
 
-def cap_form_text(groups: tuple[dict[str, RawCell], ...]) -> tuple[int, int, int] | None:
+def cap_form_text(groups: tuple[dict[str, RawCell], ...], budget: int = MAX_FORM_TEXT) -> tuple[int, int, int] | None:
     """Cut, in place, the longest texts of a form's cells (``groups``) to one length, the longest that keeps
-    them within MAX_FORM_TEXT together (not below MIN_KEPT_TEXT); (total before, cells cut, length kept),
-    or None when the form is within it."""
+    them within ``budget`` together (not below MIN_KEPT_TEXT); (total before, cells cut, length kept), or
+    None when the form is within it."""
     total = sum(len(raw.value) for cells in groups for raw in cells.values() if raw.value.__class__ is str)
-    if total <= MAX_FORM_TEXT:
+    if total <= budget:
         return None
     lengths = [len(raw.value) for cells in groups for raw in cells.values() if raw.value.__class__ is str]
     low, high = MIN_KEPT_TEXT, max(lengths)  # the longest length kept whose sum fits, by bisection
     while low < high:
         middle = (low + high + 1) // 2
-        if sum(min(n, middle) for n in lengths) <= MAX_FORM_TEXT:
+        if sum(min(n, middle) for n in lengths) <= budget:
             low = middle
         else:
             high = middle - 1

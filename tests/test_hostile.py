@@ -711,11 +711,11 @@ def test_a_text_longer_than_a_cell_can_hold_is_cut_and_reported(tmp_path):
     [result] = batch.results
     assert len(result.project.name) == 300 and result.status == "已评分"  # no name is that long (MAX_NAME)
     cut = sorted((i.sheet, i.message) for i in batch.issues if i.code == "F007")
-    assert [sheet for sheet, _ in cut] == ["单位情况", "项目支出绩效自评表", "项目支出绩效自评表"]
+    assert [sheet for sheet, _ in cut] == ["单位情况", "单位情况", "项目支出绩效自评表", "项目支出绩效自评表"]
     messages = " ".join(message for _, message in cut)
-    assert "长达 60,000 字" in cut[0][1] and "单元格文字长达 80,004 字" in messages
-    assert "项目名称长达 32,767 字" in messages
-    assert len(batch.unit.funds_management) == 32_767
+    assert "单元格文字长达 60,000 字" in messages and "单元格文字长达 80,004 字" in messages
+    assert "项目名称长达 32,767 字" in messages and "单位情况表中文字合计" in messages
+    assert 19_000 < len(batch.unit.funds_management) < 20_000  # the 单位情况 sheet's texts together: MAX_UNIT_TEXT
     assert outputs.result.stat().st_size < 2_000_000
 
 
@@ -1365,11 +1365,15 @@ def test_a_name_is_bounded_where_every_issue_repeats_it(tmp_path):
     batch, outputs = run(tmp_path / "inbox", tmp_path / "out", load_rules(), jobs=1)
     [result] = batch.results
     assert result.project.name == "项" * 300
-    [named, many] = [i for i in batch.issues if i.code == "F007"]
-    assert named.cell == "B3" and "项目名称长达 32,000 字" in named.message
+    [named] = [i for i in batch.issues if i.code == "F007" and i.cell == "B3"]
+    assert "项目名称长达 32,000 字" in named.message
     assert outputs.result.stat().st_size < 5_000_000  # 2.3 GB before
-    # 8,000 issues (T002, T003 on every row): the first 500 by level, and one F007 counting them all
-    assert len(result.issues) == 501 and "共 8,00" in many.message and "只列出" in many.message
+    # 4,000 indicator rows: the first 500 read (MAX_INDICATORS), their 1,000 issues (T002, T003 on every row)
+    # listed up to 500 by level, and one F007 counting them all
+    assert len(result.project.indicators) == 500
+    assert any(i.code == "F007" and "超过 500 行" in i.message for i in result.issues)
+    many = result.issues[-1]
+    assert len(result.issues) == 501 and "共 1,00" in many.message and "只列出" in many.message
     assert result.issues[0].code == "F007" and {i.level for i in result.issues} == {"错误"}
 
 
@@ -1381,3 +1385,40 @@ def test_a_units_name_from_its_sheet_is_bounded(tmp_path):
     assert book.unit.items["单位名称"].value == "某" * 300 and len(book.forms) == 1
     [issue] = [i for i in book.issues if i.code == "F007"]
     assert "单位名称长达 1,000 字" in issue.message and issue.sheet == "单位情况" and issue.cell
+
+
+def test_a_workbook_of_too_many_sheets_is_read_up_to_the_limit(tmp_path, monkeypatch):
+    """Thousands of small form sheets within the cell limit took minutes a workbook: the first MAX_SHEETS are read,
+    with an F007 saying how many there were."""
+    from tests.forms import spec, write_spec
+
+    import openpyxl
+
+    monkeypatch.setattr(reader, "MAX_SHEETS", 3)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for k in range(5):
+        write_spec(tmp_path / "x", spec(sheet=f"项目{k}", name=f"项目{k}"), wb)
+    wb.save(tmp_path / "多表.xlsx")
+    book, _ = read(tmp_path / "多表.xlsx")
+    assert [f.sheet for f in book.forms] == ["项目0", "项目1", "项目2"]
+    [issue] = book.issues
+    assert issue.code == "F007" and "含 5 个工作表" in issue.message and "只读取了前 3 个" in issue.message
+
+
+def test_a_units_sheet_is_bounded_as_a_whole(tmp_path):
+    """A 单位情况 sheet's texts stay in memory with their unit to the end: 2,000 units with 250,000 characters each
+    took the run to 2.7 GB. Together they are cut to MAX_UNIT_TEXT."""
+    from tests.corpus import unit_sheet
+
+    sheet = unit_sheet()
+    items = [(r, c) for r, row in enumerate(sheet.rows) for c, v in enumerate(row)
+             if v in ("资金使用管理情况", "存在的问题", "有关建议")]
+    assert len(items) == 3
+    for r, c in items:
+        sheet.put(r, c + 1, "很长的说明" * 3_000)  # 15,000 characters each, 45,000 together
+    book, _ = read(write_book(tmp_path / "单位.xlsx", [standard_sheet(Form()), sheet]))
+    texts = [book.unit.items[k].value for k in ("资金使用管理情况", "存在的问题", "有关建议")]
+    assert sum(map(len, texts)) <= reader.MAX_UNIT_TEXT and len(set(map(len, texts))) == 1
+    [issue] = [i for i in book.issues if i.code == "F007"]
+    assert "单位情况表中文字合计" in issue.message and issue.sheet == "单位情况"
