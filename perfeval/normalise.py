@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_INDICATORS, MAX_NAME, TOO_LONG, RawCell, RawForm, UnitSheet,
-                             cap_form_text, cap_long_texts, normalise_label)
+from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_INDICATORS, MAX_NAME, TOO_LONG, RawCell, RawForm,
+                             UnitSheet, cap_form_text, cap_long_texts, normalise_label)
 from perfeval.values import (
     FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
     written_money_unit,

@@ -2152,6 +2152,8 @@ def cap_form_text(groups: tuple[dict[str, RawCell], ...], budget: int = MAX_FORM
     if total <= budget:
         return None
     lengths = [len(raw.value) for cells in groups for raw in cells.values() if raw.value.__class__ is str]
+    if max(lengths) <= MIN_KEPT_TEXT:
+        return None  # many short texts: none is cut shorter than MIN_KEPT_TEXT
     low, high = MIN_KEPT_TEXT, max(lengths)  # the longest length kept whose sum fits, by bisection
     while low < high:
         middle = (low + high + 1) // 2
