@@ -446,6 +446,8 @@ def _echo_json_sections(head: dict, lists: dict, **options) -> None:
     ``json.dumps`` with ``indent`` writes the whole, without ever holding the lists: a city's ``check --json``
     is 200 MB of text from 10,000 projects' dicts (630 MB at the peak when built whole). The items are made
     twice, once to see whether the output's encoding can take all their text, once to write them."""
+    from perfeval.result_json import write_list
+
     if sys.stdout is None:
         return
     encode = _json_encoder(chain([head], (item for items in lists.values() for item in items())), **options).encode
@@ -456,18 +458,8 @@ def _echo_json_sections(head: dict, lists: dict, **options) -> None:
 
     sys.stdout.write(encode(head)[:-2])  # without "\n}"
     for key, items in lists.items():
-        sys.stdout.write(f",\n{step}{encode(key)}: [")
-        pending, first, size = [], True, 0
-        for item in items():
-            pending.append(nested(encode(item)))
-            size += len(pending[-1])
-            if len(pending) >= 256 or size >= 1 << 20:  # a project with hundreds of issues encodes to megabytes
-                sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
-                pending.clear()
-                first, size = False, 0
-        if pending:
-            sys.stdout.write(("\n" if first else ",\n") + ",\n".join(pending))
-        sys.stdout.write("]" if first and not pending else f"\n{step}]")
+        sys.stdout.write(f",\n{step}{encode(key)}: ")
+        write_list(sys.stdout, (nested(encode(item)) for item in items()), ",\n", ("\n", "\n" + step))
     sys.stdout.write("\n}\n")
     sys.stdout.flush()
 

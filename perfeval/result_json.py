@@ -77,13 +77,15 @@ def write_result(batch: Batch, path: Path) -> None:
         out.write(encode(head)[:-1])  # without its closing brace
         for key, items in lists.items():
             out.write(f", {encode(key)}: ")
-            _write_list(out, (encode(item) for item in items()))
+            write_list(out, (encode(item) for item in items()))
         out.write("}")
 
 
-def _write_list(out, items: Iterable[str], chunk: int = 256, chunk_chars: int = 1 << 20) -> None:
-    """A JSON array of already encoded items, as json.dumps separates them; written every ``chunk``
-    items or ``chunk_chars`` characters, whichever comes first (a project of 150 notes of 32,000
+def write_list(out, items: Iterable[str], separator: str = ", ", inside: tuple[str, str] = ("", ""),
+               chunk: int = 256, chunk_chars: int = 1 << 20) -> None:
+    """A JSON array of already encoded items, as json.dumps writes it (``separator`` between items, and
+    ``inside`` after "[" and before "]" when the array is not empty: json.dumps' indent); written every
+    ``chunk`` items or ``chunk_chars`` characters, whichever comes first (a project of 150 notes of 32,000
     characters encodes to 14 MB: twenty of them held at once took the run past 1 GB)."""
     out.write("[")
     pending: list[str] = []
@@ -93,13 +95,14 @@ def _write_list(out, items: Iterable[str], chunk: int = 256, chunk_chars: int = 
         pending.append(item)
         size += len(item)
         if len(pending) >= chunk or size >= chunk_chars:
-            out.write(("" if first else ", ") + ", ".join(pending))
+            out.write((inside[0] if first else separator) + separator.join(pending))
             pending.clear()
             size = 0
             first = False
     if pending:
-        out.write(("" if first else ", ") + ", ".join(pending))
-    out.write("]")
+        out.write((inside[0] if first else separator) + separator.join(pending))
+        first = False
+    out.write("]" if first else inside[1] + "]")
 
 
 _GETTERS: dict[type, tuple[tuple[str, ...], attrgetter]] = {}

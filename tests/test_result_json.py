@@ -48,7 +48,7 @@ def test_long_projects_are_written_as_they_come(tmp_path):
     projects of 14 MB each (150 notes of 32,000 characters) held at once took a run past 1 GB."""
     import io
 
-    from perfeval.result_json import _write_list
+    from perfeval.result_json import write_list
 
     class Recorder(io.StringIO):
         def __init__(self):
@@ -61,6 +61,6 @@ def test_long_projects_are_written_as_they_come(tmp_path):
 
     items = ['"' + "项" * 600_000 + '"'] * 5 + ['"短"'] * 3
     out = Recorder()
-    _write_list(out, iter(items))
+    write_list(out, iter(items))
     assert json.loads(out.getvalue()) == [json.loads(i) for i in items]
     assert max(out.sizes) < 1_300_000  # two long items at most in one write
