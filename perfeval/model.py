@@ -16,6 +16,7 @@ ERROR = "错误"
 WARNING = "警告"
 INFO = "提示"
 LEVELS = (ERROR, WARNING, INFO)
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # errors first
 
 SCORED = "已评分"
 NOT_SCORED = "未评分"

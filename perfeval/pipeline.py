@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -22,7 +23,7 @@ from pathlib import Path
 from perfeval import __version__, checks, outputs
 from perfeval.outputs import REPORT_NAME, RESULT_NAME, RETURNS_DIR, SUMMARY_NAME, numbered_names
 from perfeval.discover import Inbox, find_workbooks
-from perfeval.model import ERROR, INFO, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
+from perfeval.model import ERROR, LEVEL_RANK, LEVELS, WARNING, Batch, FileRecord, Issue, Project, ProjectResult, UnitInfo
 from perfeval.normalise import normalise_form
 from perfeval.reader import MAX_FILE, Workbook, open_regular, read_workbook
 from perfeval.rules import Rules
@@ -130,10 +131,9 @@ def bounded(issues: list[Issue], project: Project) -> list[Issue]:
     F-issues), and one F007 counting the rest; fewer are returned as they are."""
     if len(issues) <= MAX_ISSUES:
         return issues
-    rank = {ERROR: 0, WARNING: 1, INFO: 2}
-    kept = sorted(issues, key=lambda i: (rank.get(i.level, 3), i.code[0] != "F"))[:MAX_ISSUES]  # the file's own first
-    counts = "、".join(f"{level} {sum(1 for i in issues if i.level == level):,} 个" for level in (ERROR, WARNING, INFO)
-                      if any(i.level == level for i in issues))
+    kept = sorted(issues, key=lambda i: (LEVEL_RANK.get(i.level, 3), i.code[0] != "F"))[:MAX_ISSUES]
+    levels = Counter(i.level for i in issues)
+    counts = "、".join(f"{level} {levels[level]:,} 个" for level in LEVELS if levels[level])
     message = (f"该表问题过多（共 {len(issues):,} 个：{counts}），只列出按级别排在前面的 {MAX_ISSUES} 个，"
                "其余未列出；请先按已列出的问题修改，再重新检查")
     return kept + [checks.issue("F007", message, file=project.file, sheet=project.sheet, project=project.name)]
@@ -166,11 +166,10 @@ def attach_issues(result: ProjectResult, issues: list[Issue]) -> ProjectResult:
 def order_issues(file_issues: list[Issue], results: list[ProjectResult], inbox: Inbox) -> list[Issue]:
     """File order first, then each file's own problems before its projects' issues."""
     position = {inbox.relative(p): n for n, p in enumerate(inbox.workbooks)}
-    rank = {ERROR: 0, WARNING: 1, INFO: 2}
     keyed = [((position.get(i.file, -1), 0, 0, n), i) for n, i in enumerate(file_issues)]
     for k, r in enumerate(results):
         for n, i in enumerate(r.issues):
-            keyed.append(((position.get(i.file, -1), 1 + k, rank.get(i.level, 3), n), i))
+            keyed.append(((position.get(i.file, -1), 1 + k, LEVEL_RANK.get(i.level, 3), n), i))
     return [i for _, i in sorted(keyed, key=lambda pair: pair[0])]
 
 

@@ -48,7 +48,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval.discover import SPREADSHEET_SUFFIXES
-from perfeval.model import ERROR, INFO, LEVELS, WARNING, Issue
+from perfeval.model import ERROR, INFO, LEVEL_RANK, LEVELS, WARNING, Issue
 from perfeval.outputs import RESERVED_CHARS, fits_name, safe_file_name
 from perfeval.reader import is_failure
 
@@ -93,7 +93,6 @@ OLD_COMMENT_MARK = "——原批注——"
 OLD_COMMENT = re.compile(r"(?:^|\n)——原批注(?:（([^\n]*)）)?——\n")
 # A 审核意见 sheet perfeval added is named so, or 审核意见_2 when the workbook has its own 审核意见.
 REVIEW_SHEET_NAME = re.compile(re.escape(REVIEW_SHEET) + r"(?:_\d+)?")
-LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 class MarkedCopyError(Exception):
