@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from perfeval import checks
 from perfeval.model import Amount, Funds, FundsRow, Indicator, Issue, Project, UnitInfo
-from perfeval.reader import (EMPTY, LONG_NAME, MAX_FORM_TEXT, MAX_INDICATORS, MAX_NAME, TOO_LONG, RawCell, RawForm,
-                             UnitSheet, cap_form_text, cap_long_texts, normalise_label)
+from perfeval.reader import (EMPTY, MAX_FORM_TEXT, MAX_INDICATORS, TOO_LONG, RawCell, RawForm, UnitSheet,
+                             cap_long_texts, cap_total_text, cut_name, normalise_label)
 from perfeval.values import (
     FORMULA_ERRORS, clean_text, format_number, formula_error, is_empty, parse_amount, parse_value,
     written_money_unit,
@@ -58,7 +58,7 @@ def normalise_form(form: RawForm) -> tuple[Project, list[Issue]]:
     ctx = _Context(form)
     groups = (form.fields, *form.funds.values(), *form.indicators)
     cut = [c for cells in groups for c in cap_long_texts(cells)]
-    trimmed = cap_form_text(groups)
+    trimmed = cap_total_text(groups)
     text = lambda key: _text(ctx, form.fields.get(key))
     line = lambda key: _one_line(text(key))
     code, name = _named(ctx, "name", *split_code(line("name")))
@@ -100,11 +100,11 @@ _NAME_LABELS = {"name": "项目名称", "department": "主管部门", "implement
 
 
 def _named(ctx: _Context, key: str, code: str, name: str) -> tuple[str, str]:
-    """A name within MAX_NAME characters, with an F007 on its cell when it was longer."""
-    if len(name) > MAX_NAME:
+    """(code, name) with the name within ``cut_name``'s limit, and an F007 on its cell when it was longer."""
+    name, message = cut_name(_NAME_LABELS[key], name)
+    if message:
         raw = ctx.form.fields.get(key)
-        ctx.add("F007", raw.cell if raw else "", LONG_NAME.format(_NAME_LABELS[key], len(name), MAX_NAME))
-        name = name[:MAX_NAME]
+        ctx.add("F007", raw.cell if raw else "", message)
     return code, name
 
 

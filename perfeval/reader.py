@@ -329,21 +329,7 @@ def _read_into(book: Workbook, path: Path) -> None:
         _show_errors(rows, marked.errors)
         if normalise_label(sheet_name) == UNIT_SHEET:
             book.unit = read_unit_sheet(rows, book.file, sheet_name)
-            for cell, length in cap_long_texts(book.unit.items):
-                book.issues.append(checks.issue("F007", TOO_LONG.format(length), file=book.file, sheet=sheet_name,
-                                                cell=cell))
-            trimmed = cap_form_text((book.unit.items,), MAX_UNIT_TEXT)  # kept to the end of the run, per unit
-            if trimmed:
-                total, count, kept = trimmed
-                book.issues.append(checks.issue(
-                    "F007", f"单位情况表中文字合计 {total:,} 字，超过 {MAX_UNIT_TEXT:,} 字的上限（可能是程序生成或异常的文件），"
-                            f"其中 {count} 个较长的内容只读取了前 {kept:,} 字；请精简后另存", file=book.file, sheet=sheet_name))
-            for key in ("单位名称", "主管部门"):  # the unit's name goes with every one of its projects
-                raw = book.unit.items.get(key)
-                if raw is not None and raw.value.__class__ is str and len(raw.value.strip()) > MAX_NAME:
-                    book.unit.items[key] = RawCell(raw.value.strip()[:MAX_NAME], raw.cell)
-                    book.issues.append(checks.issue("F007", LONG_NAME.format(key, len(raw.value.strip()), MAX_NAME),
-                                                    file=book.file, sheet=sheet_name, cell=raw.cell))
+            book.issues.extend(_bound_unit_sheet(book.unit))
             continue
         _hide(rows, merged, marked.hidden_cols)
         form = find_form(rows, merged, book.file, sheet_name)
@@ -2144,7 +2130,7 @@ MAX_FORM_TEXT = 200_000
 MIN_KEPT_TEXT = 100  # no text is cut shorter: the form's values and amounts stay whole
 
 
-def cap_form_text(groups: tuple[dict[str, RawCell], ...], budget: int = MAX_FORM_TEXT) -> tuple[int, int, int] | None:
+def cap_total_text(groups: tuple[dict[str, RawCell], ...], budget: int = MAX_FORM_TEXT) -> tuple[int, int, int] | None:
     """Cut, in place, the longest texts of a form's cells (``groups``) to one length, the longest that keeps
     them within ``budget`` together (not below MIN_KEPT_TEXT); (total before, cells cut, length kept), or
     None when the form is within it."""
@@ -2168,6 +2154,34 @@ def cap_form_text(groups: tuple[dict[str, RawCell], ...], budget: int = MAX_FORM
                 cells[key] = RawCell(raw.value[:low], raw.cell)
                 cut += 1
     return total, cut, low
+
+
+def cut_name(label: str, name: str) -> tuple[str, str]:
+    """``name`` within MAX_NAME characters, and the F007 message when it was longer ("" when not)."""
+    if len(name) <= MAX_NAME:
+        return name, ""
+    return name[:MAX_NAME], LONG_NAME.format(label, len(name), MAX_NAME)
+
+
+def _bound_unit_sheet(unit: UnitSheet) -> list[Issue]:
+    """Cut, in place, a 单位情况 sheet's texts as a form's are: each to a cell's limit, all together to
+    MAX_UNIT_TEXT (they stay with their unit to the end of the run), and its names to MAX_NAME (they go with
+    every project of the unit); an F007 for each cut."""
+    found = lambda message, cell="": checks.issue("F007", message, file=unit.file, sheet=unit.sheet, cell=cell)
+    issues = [found(TOO_LONG.format(length), cell) for cell, length in cap_long_texts(unit.items)]
+    trimmed = cap_total_text((unit.items,), MAX_UNIT_TEXT)
+    if trimmed:
+        total, count, kept = trimmed
+        issues.append(found(f"单位情况表中文字合计 {total:,} 字，超过 {MAX_UNIT_TEXT:,} 字的上限（可能是程序生成或异常的文件），"
+                            f"其中 {count} 个较长的内容只读取了前 {kept:,} 字；请精简后另存"))
+    for key in ("单位名称", "主管部门"):
+        raw = unit.items.get(key)
+        if raw is not None and raw.value.__class__ is str:
+            name, message = cut_name(key, raw.value.strip())
+            if message:
+                unit.items[key] = RawCell(name, raw.cell)
+                issues.append(found(message, raw.cell))
+    return issues
 
 
 def read_unit_sheet(rows: list[list[object]], file: str, sheet: str) -> UnitSheet:

@@ -1427,10 +1427,10 @@ def test_a_units_sheet_is_bounded_as_a_whole(tmp_path):
 def test_a_forms_many_short_texts_are_not_cut():
     """Past the budget only in texts of 100 characters or fewer (MIN_KEPT_TEXT): nothing is cut, and no F007
     claims otherwise; past it with long texts among them, only those are cut."""
-    from perfeval.reader import MIN_KEPT_TEXT, RawCell, cap_form_text
+    from perfeval.reader import MIN_KEPT_TEXT, RawCell, cap_total_text
 
     short = {f"c{k}": RawCell("字" * MIN_KEPT_TEXT, f"A{k + 1}") for k in range(2_500)}
-    assert cap_form_text((short,)) is None and all(len(c.value) == MIN_KEPT_TEXT for c in short.values())
+    assert cap_total_text((short,)) is None and all(len(c.value) == MIN_KEPT_TEXT for c in short.values())
     cells = {**short, "long": RawCell("长" * 10_000, "B1")}
-    total, count, kept = cap_form_text((cells,))
+    total, count, kept = cap_total_text((cells,))
     assert (total, count, kept) == (260_000, 1, MIN_KEPT_TEXT) and cells["long"].value == "长" * MIN_KEPT_TEXT
