@@ -273,9 +273,10 @@ def _preflight(outdir: Path, data: dict, reports: dict[str, str], unit: str | No
 
 
 def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str, tuple[list[dict], list[dict]]],
-             to: list[str], sender: str, unit: str | None, shared: dict[str, EmailMessage] | None = None,
-             summary: str = "attached") -> EmailMessage:
-    """One mail, with the files ``_attachments`` gives it (there: ``_preflight``)."""
+             to: list[str], sender: str, unit: str | None, shared: dict[str, EmailMessage],
+             summary: str) -> EmailMessage:
+    """One mail, with the files ``_attachments`` gives it (there: ``_preflight``); ``shared``: the summary's
+    part, encoded once for every mail of the send."""
     name = unit_name(data, unit, reports)
     attachments = _attachments(reports, unit, summary)
     year = _year(data)
@@ -290,11 +291,10 @@ def _compose(outdir: Path, data: dict, reports: dict[str, str], parts: dict[str,
     part = parts[chosen] if chosen is not None else unit_part(data, None)
     note = ""
     if summary == "apart":
-        note = (f"　　本批次的汇总表（{SUMMARY_NAME}，{megabytes((outdir / SUMMARY_NAME).stat().st_size)}）较大，"
+        note = (f"　　本批次的汇总表（{SUMMARY_NAME}，{megabytes(_size(outdir / SUMMARY_NAME))}）较大，"
                 f"未随各单位的邮件重复附上，另以邮件“{_subject(data, unit_name(data, None, reports), 'only')}”发送。")
     message.set_content(body_text(data, name, year, chosen, attachments, part, note))
     message.make_mixed()
-    shared = {} if shared is None else shared
     for file_name in attachments:
         # each unit's mail of a city carries the same combined summary (26 MB for 10,000 forms): encoded
         # once, the same part goes into every mail, which serialising does not change
