@@ -300,7 +300,8 @@ def _read_into(book: Workbook, path: Path) -> None:
     longest = max((len(name) for name, _ in sheets), default=0)
     if longest > MAX_SHEET_NAME:
         # every issue names its sheet: a name of 45 million characters in a 260 KB file, copied into each of
-        # a form's issues, made a 2.8 GB result.json and 8 GB of memory
+        # a form's issues, made a 2.8 GB result.json and 8 GB of memory (the precheck refuses it first in an
+        # .xlsx or .ods, whose messages name sheets; this holds for every format calamine reads)
         _fail(book, ("F001", _LONG_SHEET_NAME.format(longest)))
         return
     if len(sheets) > MAX_SHEETS:
